@@ -10,3 +10,8 @@ export {
   CompositeException,
   type ErrorCode,
 } from './errors.js';
+export { Channel } from './channel.js';
+export { splitrange } from './parallel/splitrange.js';
+export { SharedArray, sdata, type SharedArrayOptions } from './shared/shared-array.js';
+export { localindices, indexpids } from './shared/localindices.js';
+export type { DType, TypedArrayOf, Element } from './shared/dtype.js';

@@ -1,0 +1,258 @@
+// The only C++ in sharedarrays: POSIX shared-memory segments and file mappings exposed as
+// external ArrayBuffers. Mechanism only: every policy decision (sizes, limits, modes, messages a
+// user reads) lives in TypeScript (src/native.ts, src/shared/). Errors carry the errno name as
+// `code` so the TypeScript layer can branch on it.
+#include <napi.h>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace {
+
+// One mmap'ed region. The ArrayBuffer may start after `base` (file offsets need page alignment),
+// so munmap needs the base and the full length. Freed by the ArrayBuffer's finalizer only.
+struct Mapping {
+  void* base;
+  size_t maplen;
+  bool unmapped;
+};
+
+// Live mappings by the data pointer their ArrayBuffer exposes: lets an explicit unmap find its
+// Mapping, and lets the GC finalizer know it must not munmap a second time. Guarded because
+// worker_threads may load the addon into several environments of one process.
+std::mutex registryLock;
+std::unordered_map<void*, Mapping*> registry;
+
+Napi::Error ErrnoError(Napi::Env env, int err, const std::string& what) {
+  const char* name = strerrorname_np(err);
+  std::string code = name != nullptr ? name : "E" + std::to_string(err);
+  Napi::Error e = Napi::Error::New(env, what + ": " + std::strerror(err) + " (" + code + ")");
+  e.Set("code", Napi::String::New(env, code));
+  e.Set("errno", Napi::Number::New(env, err));
+  return e;
+}
+
+size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a number");
+  double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!(v >= 0) || v != static_cast<double>(static_cast<uint64_t>(v))) {
+    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a non-negative integer");
+  }
+  return static_cast<size_t>(v);
+}
+
+void Finalize(napi_env, void* data, void* hint) {
+  Mapping* m = static_cast<Mapping*>(hint);
+  {
+    std::lock_guard<std::mutex> guard(registryLock);
+    if (!m->unmapped) {
+      munmap(m->base, m->maplen);
+      auto it = registry.find(data);
+      // The address may already belong to a newer mapping; only drop our own entry.
+      if (it != registry.end() && it->second == m) registry.erase(it);
+    }
+  }
+  delete m;
+}
+
+// Wrap [base + delta, base + delta + length) as exactly one external ArrayBuffer. On success the
+// ArrayBuffer owns the mapping; its finalizer munmaps unless unmap() already did.
+Napi::ArrayBuffer Expose(Napi::Env env, void* base, size_t maplen, size_t delta, size_t length) {
+  Mapping* m = new Mapping{base, maplen, false};
+  void* data = static_cast<char*>(base) + delta;
+  {
+    std::lock_guard<std::mutex> guard(registryLock);
+    registry[data] = m;
+  }
+  napi_value ab;
+  napi_status status = napi_create_external_arraybuffer(env, data, length, Finalize, m, &ab);
+  if (status != napi_ok) {
+    // Node may already have run Finalize on this failure path (it does for over-long buffers),
+    // so touching `m` here could double-free. The TypeScript layer checks the size limit before
+    // calling, so this is a last resort that may leak the mapping but never crashes.
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) throw Napi::Error::New(env);  // rethrow what Node raised (ERR_BUFFER_TOO_LARGE)
+    throw Napi::Error::New(env, "cannot create an ArrayBuffer over the mapping (napi status " +
+                                    std::to_string(status) + ")");
+  }
+  return Napi::ArrayBuffer(env, ab);
+}
+
+std::string RandomName(Napi::Env env) {
+  uint64_t r = 0;
+  while (getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) {
+    if (errno != EINTR) throw ErrnoError(env, errno, "cannot pick a random segment name");
+  }
+  // "/sa" + pid + "_" + 16 hex digits: at most 3 + 10 + 1 + 16 = 30 characters (limit 31).
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "/sa%d_%016" PRIx64, static_cast<int>(getpid()), r);
+  return buf;
+}
+
+uint64_t ShmFree() {
+  struct statvfs s;
+  if (statvfs("/dev/shm", &s) != 0) return UINT64_MAX;  // no /dev/shm to ask: let fallocate decide
+  return static_cast<uint64_t>(s.f_bavail) * s.f_frsize;
+}
+
+// create(size) -> { name, buffer }: a new segment, reserved and mapped, still linked.
+Napi::Value Create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t size = SizeArg(info, 0, "size");
+  if (size == 0) throw ErrnoError(env, EINVAL, "a shared memory segment cannot be empty");
+
+  // Ask the filesystem first: tmpfs lets ftruncate succeed far beyond its size and would only
+  // fail with SIGBUS on first touch.
+  uint64_t free = ShmFree();
+  if (free < size) {
+    Napi::Error e = ErrnoError(env, ENOSPC, "not enough space in /dev/shm");
+    e.Set("free", Napi::Number::New(env, static_cast<double>(free)));
+    throw e;
+  }
+
+  std::string name;
+  int fd = -1;
+  for (int attempt = 0; fd < 0 && attempt < 8; attempt++) {
+    name = RandomName(env);
+    fd = shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    int err = errno;
+    throw ErrnoError(env, err, "cannot create shared memory segment " + name);
+  }
+
+  auto fail = [&](int err, const std::string& what) {
+    shm_unlink(name.c_str());
+    close(fd);
+    return ErrnoError(env, err, what);
+  };
+  if (ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    int err = errno;
+    throw fail(err, "cannot size shared memory segment");
+  }
+  int rc;
+  do rc = posix_fallocate(fd, 0, static_cast<off_t>(size));
+  while (rc == EINTR);
+  if (rc != 0) {
+    Napi::Error e = fail(rc, "cannot reserve shared memory");
+    e.Set("free", Napi::Number::New(env, static_cast<double>(ShmFree())));
+    throw e;
+  }
+  void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (base == MAP_FAILED) {
+    int err = errno;
+    throw fail(err, "cannot map shared memory segment");
+  }
+  close(fd);
+
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("name", Napi::String::New(env, name));
+  result.Set("buffer", Expose(env, base, size, 0, size));
+  return result;
+}
+
+// open(name, size) -> ArrayBuffer: map an existing segment created by another process.
+Napi::Value Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  size_t size = SizeArg(info, 1, "size");
+  int fd = shm_open(name.c_str(), O_RDWR, 0);
+  if (fd < 0) {
+    int err = errno;
+    throw ErrnoError(env, err, "cannot open shared memory segment " + name);
+  }
+  struct stat st;
+  bool statOk = fstat(fd, &st) == 0;
+  if (!statOk || static_cast<uint64_t>(st.st_size) < size) {
+    int err = statOk ? EINVAL : errno;
+    close(fd);
+    throw ErrnoError(env, err, "shared memory segment " + name + " is smaller than expected");
+  }
+  void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  int err = errno;
+  close(fd);
+  if (base == MAP_FAILED) throw ErrnoError(env, err, "cannot map shared memory segment " + name);
+  return Expose(env, base, size, 0, size);
+}
+
+// mapFd(fd, offset, length, writable) -> ArrayBuffer over a regular file. Read-only maps are
+// private copy-on-write: a stray write from JavaScript then stays in this process instead of
+// crashing it, and never reaches the file.
+Napi::Value MapFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = static_cast<int>(SizeArg(info, 0, "fd"));
+  size_t offset = SizeArg(info, 1, "offset");
+  size_t length = SizeArg(info, 2, "length");
+  bool writable = info[3].ToBoolean();
+  if (length == 0) throw ErrnoError(env, EINVAL, "a file mapping cannot be empty");
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t aligned = offset - offset % page;
+  size_t delta = offset - aligned;
+  void* base = mmap(nullptr, length + delta, PROT_READ | PROT_WRITE, writable ? MAP_SHARED : MAP_PRIVATE, fd,
+                    static_cast<off_t>(aligned));
+  if (base == MAP_FAILED) {
+    int err = errno;
+    throw ErrnoError(env, err, "cannot map file");
+  }
+  return Expose(env, base, length + delta, delta, length);
+}
+
+// unmap(buffer) -> boolean: detach the ArrayBuffer (later JS access sees length 0 instead of
+// freed memory) and munmap now. False when it was already unmapped.
+Napi::Value Unmap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArrayBuffer()) throw Napi::TypeError::New(env, "unmap expects an ArrayBuffer");
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  if (ab.IsDetached()) return Napi::Boolean::New(env, false);
+  void* data = ab.Data();
+  std::lock_guard<std::mutex> guard(registryLock);
+  auto it = registry.find(data);
+  if (it == registry.end()) throw Napi::TypeError::New(env, "unmap: this ArrayBuffer is not a mapping");
+  Mapping* m = it->second;
+  ab.Detach();
+  munmap(m->base, m->maplen);
+  m->unmapped = true;
+  registry.erase(it);
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value Unlink(const Napi::CallbackInfo& info) {
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (shm_unlink(name.c_str()) != 0) {
+    int err = errno;
+    throw ErrnoError(info.Env(), err, "cannot unlink shared memory segment " + name);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value ShmFreeBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ShmFree()));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("create", Napi::Function::New(env, Create));
+  exports.Set("open", Napi::Function::New(env, Open));
+  exports.Set("mapFd", Napi::Function::New(env, MapFd));
+  exports.Set("unmap", Napi::Function::New(env, Unmap));
+  exports.Set("unlink", Napi::Function::New(env, Unlink));
+  exports.Set("shmFreeBytes", Napi::Function::New(env, ShmFreeBytes));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(sharedarrays, Init)

@@ -1,0 +1,87 @@
+import { coded } from '../errors.js';
+
+/**
+ * Element types a SharedArray can hold: the fixed-size numeric types JavaScript has typed arrays
+ * for (Julia's "bits types" that have a JavaScript counterpart).
+ */
+export type DType =
+  | 'float64'
+  | 'float32'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint8clamped'
+  | 'bigint64'
+  | 'biguint64';
+
+interface TypedArrays {
+  float64: Float64Array;
+  float32: Float32Array;
+  int8: Int8Array;
+  int16: Int16Array;
+  int32: Int32Array;
+  uint8: Uint8Array;
+  uint16: Uint16Array;
+  uint32: Uint32Array;
+  uint8clamped: Uint8ClampedArray;
+  bigint64: BigInt64Array;
+  biguint64: BigUint64Array;
+}
+
+/** The typed array class that views an array of dtype `D`. */
+export type TypedArrayOf<D extends DType> = TypedArrays[D];
+
+/** What one element reads as: bigint for the 64-bit integer types, number otherwise. */
+export type Element<D extends DType> = D extends 'bigint64' | 'biguint64' ? bigint : number;
+
+type AnyTypedArray = TypedArrays[DType];
+
+export interface DTypeInfo {
+  readonly bytes: number;
+  readonly bigint: boolean;
+  readonly float: boolean;
+  readonly view: (buffer: ArrayBuffer, byteOffset: number, length: number) => AnyTypedArray;
+}
+
+// One row per dtype: size, element kind and the view constructor. Views over a mapping are always
+// built from its one ArrayBuffer (never a second buffer over the same memory: V8 aborts).
+const table: Record<DType, DTypeInfo> = {
+  float64: { bytes: 8, bigint: false, float: true, view: (b, o, n) => new Float64Array(b, o, n) },
+  float32: { bytes: 4, bigint: false, float: true, view: (b, o, n) => new Float32Array(b, o, n) },
+  int8: { bytes: 1, bigint: false, float: false, view: (b, o, n) => new Int8Array(b, o, n) },
+  int16: { bytes: 2, bigint: false, float: false, view: (b, o, n) => new Int16Array(b, o, n) },
+  int32: { bytes: 4, bigint: false, float: false, view: (b, o, n) => new Int32Array(b, o, n) },
+  uint8: { bytes: 1, bigint: false, float: false, view: (b, o, n) => new Uint8Array(b, o, n) },
+  uint16: { bytes: 2, bigint: false, float: false, view: (b, o, n) => new Uint16Array(b, o, n) },
+  uint32: { bytes: 4, bigint: false, float: false, view: (b, o, n) => new Uint32Array(b, o, n) },
+  uint8clamped: { bytes: 1, bigint: false, float: false, view: (b, o, n) => new Uint8ClampedArray(b, o, n) },
+  bigint64: { bytes: 8, bigint: true, float: false, view: (b, o, n) => new BigInt64Array(b, o, n) },
+  biguint64: { bytes: 8, bigint: true, float: false, view: (b, o, n) => new BigUint64Array(b, o, n) },
+};
+
+/** The dtype's row; a coded TypeError listing the valid names for anything else. */
+export function dtypeInfo(dtype: unknown): DTypeInfo {
+  if (typeof dtype === 'string' && Object.hasOwn(table, dtype)) return table[dtype as DType];
+  throw coded(
+    TypeError,
+    'ERR_INVALID_DTYPE',
+    `unknown dtype ${JSON.stringify(dtype) ?? String(dtype)}; expected one of ${Object.keys(table).join(', ')}`,
+  );
+}
+
+/** Check that `value` can be stored in an array of `dtype` (bigint for 64-bit integers, number otherwise). */
+export function checkElement(dtype: DType, value: unknown): void {
+  const info = table[dtype];
+  const ok = info.bigint ? typeof value === 'bigint' : typeof value === 'number';
+  if (!ok) {
+    const shown = typeof value === 'bigint' ? `${value}n` : typeof value === 'string' ? JSON.stringify(value) : String(value);
+    throw coded(
+      TypeError,
+      'ERR_INVALID_VALUE',
+      `cannot store ${shown} (${typeof value}) in a ${dtype} array: expected a ${info.bigint ? 'bigint' : 'number'}`,
+    );
+  }
+}
