@@ -19,6 +19,9 @@
 #include <string>
 #include <unordered_map>
 
+// native/process.cc: interruptible calls and the control-pipe watcher, same addon.
+Napi::Object InitProcess(Napi::Env env, Napi::Object exports);
+
 namespace {
 
 // One mmap'ed region. The ArrayBuffer may start after `base` (file offsets need page alignment),
@@ -250,7 +253,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unmap", Napi::Function::New(env, Unmap));
   exports.Set("unlink", Napi::Function::New(env, Unlink));
   exports.Set("shmFreeBytes", Napi::Function::New(env, ShmFreeBytes));
-  return exports;
+  return InitProcess(env, exports);
 }
 
 }  // namespace

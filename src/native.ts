@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
 import { coded } from './errors.js';
 
 /**
@@ -40,4 +41,91 @@ export function native(): NativeSegments {
     throw err;
   }
   return loaded;
+}
+
+/**
+ * The addon's worker-control half (native/process.cc): interruptible user calls and the watch on
+ * the control pipe. Separate from NativeSegments because it is used by the worker runtime only.
+ */
+interface NativeProcessBindings {
+  callInterruptible(fn: (...args: never[]) => unknown, thisArg: unknown, ...args: unknown[]): unknown;
+  startControlWatch(fd: number, socketPath: string, dir: string): boolean;
+  setParentDeathSignal(signal: number): number;
+  controlStats(): ControlStats;
+}
+
+/** What the control-pipe watcher has seen; for tests and diagnostics. */
+export interface ControlStats {
+  /** The watcher thread runs (startControlWatch succeeded in this process). */
+  watching: boolean;
+  /** Interrupt requests (`I` bytes) read from the control pipe. */
+  received: number;
+  /** Requests that interrupted a running call (the others arrived while idle and were dropped). */
+  delivered: number;
+}
+
+/** Options of {@link startControlWatch}: what the worker owns on disk, removed if the master dies. */
+export interface ControlWatchOptions {
+  /** A Unix socket path to unlink. */
+  socketPath?: string;
+  /** A directory to rmdir (after socketPath is unlinked); only removed when empty. */
+  dir?: string;
+}
+
+let processBindings: NativeProcessBindings | undefined;
+const bindings = (): NativeProcessBindings => (processBindings ??= native() as unknown as NativeProcessBindings);
+
+/**
+ * `fn.apply(thisArg, args)`, interruptible: if an interrupt request (`I` on the control pipe, see
+ * {@link startControlWatch}) arrives while it runs, even in an endless synchronous loop, V8 stops
+ * it and this throws `Error('call interrupted')` with code `ERR_INTERRUPTED`; the process keeps
+ * serving. Exceptions and return values pass through unchanged. Only the synchronous part is
+ * covered: a returned Promise is returned as is, and its continuations run uninterruptibly.
+ * Nested calls are fine; the interrupt then unwinds to the outermost one (user `catch` and
+ * `finally` blocks on the way do not run, as with vm timeouts). Costs about 0.1 us per call
+ * (bench/interrupt-overhead.ts), mostly the two N-API boundary crossings.
+ */
+export function callInterruptible<T>(fn: (...args: never[]) => T, thisArg: unknown, args: readonly unknown[]): T {
+  if (typeof fn !== 'function') throw coded(TypeError, 'ERR_INVALID_ARG', 'callInterruptible: fn must be a function');
+  if (!Array.isArray(args)) throw coded(TypeError, 'ERR_INVALID_ARG', 'callInterruptible: args must be an array');
+  return (processBindings ?? bindings()).callInterruptible(fn, thisArg, ...args) as T;
+}
+
+/**
+ * Start the worker's control-pipe watcher on `fd` (3: the master spawns workers with
+ * `stdio: ['pipe', 'pipe', 'pipe', 'pipe']` and owns the other end; the fd then belongs to the
+ * addon alone). A native thread reads it for the life of the process: `I` interrupts the running
+ * {@link callInterruptible} call (ignored when none runs); EOF or a read error means the master is
+ * gone, and the thread unlinks `socketPath`, removes `dir` (best effort) and `_exit(1)`s at once,
+ * even while JavaScript is stuck in a loop. Once per process: false when already started.
+ * Throws with an errno `code` (EBADF, ...) when the fd is unusable.
+ */
+export function startControlWatch(fd: number, opts: ControlWatchOptions = {}): boolean {
+  if (!Number.isInteger(fd) || fd < 0) throw coded(TypeError, 'ERR_INVALID_ARG', `startControlWatch: fd must be a non-negative integer, got ${fd}`);
+  for (const key of ['socketPath', 'dir'] as const) {
+    const v = opts[key];
+    if (v !== undefined && (typeof v !== 'string' || v === '' || v.includes('\0'))) {
+      throw coded(TypeError, 'ERR_INVALID_ARG', `startControlWatch: ${key} must be a non-empty path`);
+    }
+  }
+  return bindings().startControlWatch(fd, opts.socketPath ?? '', opts.dir ?? '');
+}
+
+/**
+ * Ask the kernel to send `signal` (number or name, e.g. 'SIGKILL') to this process when its parent
+ * dies (Linux PR_SET_PDEATHSIG): a second layer behind the control pipe. Returns the parent pid
+ * now; if it differs from the pid the worker was started by, the parent already died. Note the
+ * kernel ties this to the parent *thread* that forked us (Node forks from its main thread).
+ */
+export function setParentDeathSignal(signal: number | NodeJS.Signals): number {
+  const sig = typeof signal === 'string' ? osConstants.signals[signal] : signal;
+  if (sig === undefined || !Number.isInteger(sig) || sig < 0 || sig > 64) {
+    throw coded(TypeError, 'ERR_INVALID_ARG', `setParentDeathSignal: not a signal: ${String(signal)}`);
+  }
+  return bindings().setParentDeathSignal(sig);
+}
+
+/** Counters of the control-pipe watcher (see {@link ControlStats}). */
+export function controlStats(): ControlStats {
+  return bindings().controlStats();
 }
