@@ -1,0 +1,71 @@
+import type { PeerInfo, Topology } from '../transport/messages.js';
+
+/**
+ * Every process's view of the cluster: which worker pids exist, where to reach them, which have
+ * exited (pids are never reused), and the topology. The master owns the truth and broadcasts it;
+ * workers mirror it (so `workers()` reads the same everywhere).
+ */
+const table = new Map<number, PeerInfo>();
+const exited = new Set<number>();
+let topology: Topology = 'all_to_all';
+let lazy = true;
+
+export function setWorker(info: PeerInfo): void {
+  table.set(info.pid, info);
+}
+
+export function removeWorker(pid: number): void {
+  if (table.delete(pid)) exited.add(pid);
+}
+
+export function markExited(pid: number): void {
+  table.delete(pid);
+  exited.add(pid);
+}
+
+export function workerInfo(pid: number): PeerInfo | undefined {
+  return table.get(pid);
+}
+
+export function hasExited(pid: number): boolean {
+  return exited.has(pid);
+}
+
+export function setTopology(t: Topology, isLazy: boolean): void {
+  topology = t;
+  lazy = isLazy;
+}
+
+export function currentTopology(): { topology: Topology; lazy: boolean } {
+  return { topology, lazy };
+}
+
+/** Worker pids, sorted; `[1]` when there are none (the master works then). */
+export function workers(): number[] {
+  if (table.size === 0) return [1];
+  return [...table.keys()].sort((a, b) => a - b);
+}
+
+/** Worker pids without the `[1]` fallback. */
+export function workerPids(): number[] {
+  return [...table.keys()].sort((a, b) => a - b);
+}
+
+/** All pids: the master and the workers. */
+export function allProcs(): number[] {
+  return [1, ...workerPids()];
+}
+
+/** Number of processes, master included. */
+export function nprocs(): number {
+  return table.size + 1;
+}
+
+/** Number of workers; 1 when there are none (the master works then). */
+export function nworkers(): number {
+  return table.size === 0 ? 1 : table.size;
+}
+
+export function peerInfos(): PeerInfo[] {
+  return [...table.values()];
+}

@@ -1,0 +1,131 @@
+import { coded, RemoteException, errorShape } from '../errors.js';
+import { myid } from '../cluster/identity.js';
+import { workers } from '../cluster/process-table.js';
+import { decodeValue, encodeArgs } from '../transport/codec.js';
+import { CallMode } from '../transport/messages.js';
+import { replyError, Future } from './future.js';
+import { assertShippable, fnWire } from './functions.js';
+import { changeClients, futureEntry, settleFuture } from './ref-store.js';
+import { request } from './requests.js';
+import { newRRID } from './rrid.js';
+import { wire } from './wire.js';
+
+/**
+ * The remotecall family (API.md, Remote calls). A call to another pid works on copies of its
+ * arguments; a call to `myid()` runs here with the very same objects (the seed's "Local
+ * invocations"), and its errors still arrive as RemoteException.
+ *
+ * Arguments are encoded before the function, so a call whose arguments cannot travel fails on
+ * the caller's side without leaving the peer believing it has the function.
+ */
+type Fn = (...args: never[]) => unknown;
+type Result<F extends Fn> = Awaited<ReturnType<F>>;
+
+function checkPid(pid: unknown, what: string): asserts pid is number {
+  if (!Number.isSafeInteger(pid) || (pid as number) < 1) {
+    throw coded(TypeError, 'ERR_INVALID_ARG', `${what}: pid must be a positive integer, got ${String(pid)}`);
+  }
+}
+
+/** Run `f(...args)` here as a new task, settling the local Future entry. */
+function runLocal(f: Function, args: unknown[], rr: { whence: number; id: number }): void {
+  const entry = futureEntry(rr);
+  queueMicrotask(() => {
+    let r: unknown;
+    try {
+      r = f(...args);
+    } catch (e) {
+      settleFuture(entry, undefined, errorShape(e));
+      return;
+    }
+    Promise.resolve(r).then(
+      (v) => settleFuture(entry, v, null),
+      (e: unknown) => settleFuture(entry, undefined, errorShape(e)),
+    );
+  });
+}
+
+/** Call `f(...args)` on `pid`; returns a Future at once (the call is already on its way). */
+export function remotecall<F extends Fn>(f: F, pid: number, ...args: Parameters<F>): Future<Result<F>> {
+  checkPid(pid, 'remotecall');
+  assertShippable(f);
+  const rr = newRRID();
+  if (pid === myid()) {
+    changeClients(rr, myid(), 1);
+    runLocal(f, args, rr);
+    return Future.forCall(pid, rr);
+  }
+  const payload = encodeArgs(args, { peer: pid });
+  const { fnId, fnDef } = fnWire(f, pid);
+  wire().send(pid, { kind: 'call', reqId: 0, mode: CallMode.Store, rr, fnId, fnDef, args: payload });
+  return Future.forCall(pid, rr);
+}
+
+/** Call `f(...args)` on `pid` and return its value (one round trip). */
+export async function remotecallFetch<F extends Fn>(f: F, pid: number, ...args: Parameters<F>): Promise<Result<F>> {
+  checkPid(pid, 'remotecallFetch');
+  assertShippable(f);
+  if (pid === myid()) {
+    try {
+      return (await f(...args)) as Result<F>;
+    } catch (e) {
+      throw new RemoteException(pid, e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+  const payload = encodeArgs(args, { peer: pid });
+  const { fnId, fnDef } = fnWire(f, pid);
+  const reply = await request(pid, (reqId) => ({ kind: 'call', reqId, mode: CallMode.Fetch, rr: null, fnId, fnDef, args: payload }));
+  if (!reply.ok) throw replyError(pid, reply);
+  return decodeValue(reply.value, { peer: pid }) as Result<F>;
+}
+
+/** Call `f(...args)` on `pid`, wait until it is done; the value stays there behind the Future. */
+export async function remotecallWait<F extends Fn>(f: F, pid: number, ...args: Parameters<F>): Promise<Future<Result<F>>> {
+  checkPid(pid, 'remotecallWait');
+  assertShippable(f);
+  if (pid === myid()) return remotecall(f, pid, ...args).wait();
+  const payload = encodeArgs(args, { peer: pid });
+  const { fnId, fnDef } = fnWire(f, pid);
+  const rr = newRRID();
+  const fut = Future.forCall<Result<F>>(pid, rr);
+  const reply = await request(pid, (reqId) => ({ kind: 'call', reqId, mode: CallMode.Wait, rr, fnId, fnDef, args: payload }));
+  if (!reply.ok) throw replyError(pid, reply);
+  return fut;
+}
+
+/** Fire and forget: run `f(...args)` on `pid`; its errors are printed there. */
+export function remoteDo<F extends Fn>(f: F, pid: number, ...args: Parameters<F>): void {
+  checkPid(pid, 'remoteDo');
+  assertShippable(f);
+  if (pid === myid()) {
+    queueMicrotask(() => {
+      Promise.resolve()
+        .then(() => f(...args))
+        .catch((e: unknown) => console.error(`Error in remoteDo on worker ${pid}:`, e));
+    });
+    return;
+  }
+  const payload = encodeArgs(args, { peer: pid });
+  const { fnId, fnDef } = fnWire(f, pid);
+  wire().send(pid, { kind: 'call', reqId: 0, mode: CallMode.Do, rr: null, fnId, fnDef, args: payload });
+}
+
+let nextAny = 0;
+
+/** Round-robin over workers() (Julia's nextproc; no load balancing). */
+export function nextproc(): number {
+  const ws = workers();
+  const pid = ws[nextAny % ws.length]!;
+  nextAny = (nextAny + 1) % ws.length;
+  return pid;
+}
+
+/** `spawnat(pid, f, ...args)`: remotecall with the pid first; `'any'` picks the next worker in turn. */
+export function spawnat<F extends Fn>(pid: number | 'any', f: F, ...args: Parameters<F>): Future<Result<F>> {
+  return remotecall(f, pid === 'any' ? nextproc() : pid, ...args);
+}
+
+/** `fetchfrom(pid, f, ...args)`: remotecallFetch with the pid first. */
+export function fetchfrom<F extends Fn>(pid: number, f: F, ...args: Parameters<F>): Promise<Result<F>> {
+  return remotecallFetch(f, pid, ...args);
+}

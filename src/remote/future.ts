@@ -1,0 +1,178 @@
+import { coded, InvalidStateException, reviveError, RemoteException, type ErrorShape } from '../errors.js';
+import { myid } from '../cluster/identity.js';
+import { decodeValue, encodeValue, registerHandleType, EMPTY_PAYLOAD, type CodecContext } from '../transport/codec.js';
+import { RefOp, type RRID } from '../transport/messages.js';
+import { futureEntry, settleFuture, whenSettled, type FutureEntry } from './ref-store.js';
+import { RemoteRef } from './remote-ref.js';
+import { request, type Reply } from './requests.js';
+import { newRRID } from './rrid.js';
+
+/**
+ * A write-once remote reference (Julia's Future): the eventual value of a remote call, or a slot
+ * anyone holding it may `put` once. `fetch` waits for the value, caches it here and releases the
+ * owner's copy; a Future handed to another process still fetches from its owner.
+ */
+export class Future<T = unknown> extends RemoteRef {
+  #hasValue = false;
+  #value: T | undefined;
+  #error: Error | null = null;
+  #fetching: Promise<T> | null = null;
+
+  /** A new, empty Future whose value will live on `pid` (default: this process). */
+  constructor(pid: number = myid(), rr: RRID = newRRID()) {
+    super(pid, rr);
+  }
+
+  /** @internal A Future for a call this process just sent (the owner counts us already). */
+  static forCall<T>(pid: number, rr: RRID): Future<T> {
+    const f = new Future<T>(pid, rr);
+    f.track(1);
+    return f;
+  }
+
+  /** Wait for the value and return it; the first fetch caches it locally. */
+  fetch(): Promise<T> {
+    if (this.#hasValue) return this.#error ? Promise.reject(this.#error) : Promise.resolve(this.#value as T);
+    this.assertLive('fetch');
+    this.#fetching ??= this.where === myid() ? this.#fetchLocal() : this.#fetchRemote();
+    return this.#fetching;
+  }
+
+  async #fetchLocal(): Promise<T> {
+    this.ensureHeld();
+    const e = futureEntry(this.rr);
+    await whenSettled(e);
+    this.#cache(e.value as T, e.error ? asRemote(this.where, e.error) : null);
+    this.releaseHolds(true);
+    return this.fetch();
+  }
+
+  async #fetchRemote(): Promise<T> {
+    // The fetch itself gives back this process's holds once the owner has answered.
+    const count = this.heldCount() || this.#registerForFetch();
+    const reply = await request(this.where, (reqId) => ({ kind: 'ref', reqId, op: RefOp.Fetch, rr: this.rr, count, value: EMPTY_PAYLOAD }));
+    this.releaseHolds(false);
+    const ctx: CodecContext = { peer: this.where };
+    if (reply.ok) this.#cache(decodeValue(reply.value, ctx) as T, null);
+    else this.#cache(undefined, replyError(this.where, reply));
+    return this.fetch();
+  }
+
+  #registerForFetch(): number {
+    this.ensureHeld();
+    return 1;
+  }
+
+  #cache(value: T | undefined, error: Error | null): void {
+    this.#hasValue = true;
+    this.#value = value;
+    this.#error = error;
+  }
+
+  /** Wait until the value exists (errors are thrown, as fetch would). */
+  async wait(): Promise<this> {
+    if (this.#hasValue) {
+      if (this.#error) throw this.#error;
+      return this;
+    }
+    this.assertLive('wait');
+    if (this.where === myid()) {
+      this.ensureHeld();
+      const e = futureEntry(this.rr);
+      await whenSettled(e);
+      if (e.error) throw asRemote(this.where, e.error);
+      return this;
+    }
+    this.ensureHeld();
+    const reply = await request(this.where, (reqId) => ({ kind: 'ref', reqId, op: RefOp.Wait, rr: this.rr, count: 0, value: EMPTY_PAYLOAD }));
+    if (!reply.ok) throw replyError(this.where, reply);
+    return this;
+  }
+
+  /** Has the value been set? (A remote owner is asked.) */
+  async isready(): Promise<boolean> {
+    if (this.#hasValue) return true;
+    this.assertLive('isready');
+    this.ensureHeld();
+    if (this.where === myid()) return futureEntry(this.rr).settled;
+    const reply = await request(this.where, (reqId) => ({ kind: 'ref', reqId, op: RefOp.IsReady, rr: this.rr, count: 0, value: EMPTY_PAYLOAD }));
+    if (!reply.ok) throw replyError(this.where, reply);
+    return decodeValue(reply.value, { peer: this.where }) as boolean;
+  }
+
+  /** Set the value, once. A second put (from anywhere) rejects. */
+  async put(v: T): Promise<this> {
+    this.assertLive('put');
+    if (this.#hasValue) throw futureSetError();
+    if (this.where === myid()) {
+      this.ensureHeld();
+      if (!settleFuture(futureEntry(this.rr), v, null)) throw futureSetError();
+      this.#cache(v, null);
+      this.releaseHolds(true);
+      return this;
+    }
+    const value = encodeValue(v, { peer: this.where }, 'put value');
+    const count = this.heldCount();
+    const reply = await request(this.where, (reqId) => ({ kind: 'ref', reqId, op: RefOp.Put, rr: this.rr, count, value }));
+    if (!reply.ok) throw replyError(this.where, reply);
+    // Like Julia: the putter caches the value and releases the owner's copy.
+    this.releaseHolds(false);
+    this.#cache(v, null);
+    return this;
+  }
+
+  override toString(): string {
+    return `Future(${this.where}, ${this.whence}, ${this.id})`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  /** @internal Codec: cached value travels with a fetched Future; otherwise a counted reference. */
+  static encodeHandle(f: Future, ctx: CodecContext): unknown {
+    if (f.#hasValue && !f.#error) return { where: f.where, whence: f.whence, id: f.id, value: [f.#value] };
+    f.assertLive('send');
+    f.ensureHeld();
+    f.countHandOver(ctx.peer);
+    return { where: f.where, whence: f.whence, id: f.id };
+  }
+
+  /** @internal */
+  static decodeHandle(d: { where: number; whence: number; id: number; value?: [unknown] }): Future {
+    const rr = { whence: d.whence, id: d.id };
+    if (d.value) {
+      const f = new Future(d.where, rr);
+      f.#cache(d.value[0], null);
+      return f;
+    }
+    RemoteRef.countArrivalAtOwner(d.where, rr);
+    return RemoteRef.arrive(d.where, rr, () => new Future(d.where, rr));
+  }
+}
+
+registerHandleType<Future>({
+  tag: 'future',
+  classes: [Future],
+  encode: (f, ctx) => Future.encodeHandle(f, ctx),
+  decode: (d) => Future.decodeHandle(d as never),
+});
+
+function futureSetError(): Error {
+  return coded(Error, 'ERR_FUTURE_SET', 'Future can be set only once');
+}
+
+/** An error stored on the owner, as the caller sees it. */
+export function asRemote(pid: number, shape: ErrorShape): Error {
+  return shape.code === 'ERR_PROCESS_EXITED' ? reviveError(shape) : new RemoteException(pid, reviveError(shape));
+}
+
+/** A failed reply's error: RemoteException, except errors raised by the runtime itself about refs. */
+export function replyError(pid: number, reply: Reply): Error {
+  const shape = decodeValue(reply.value, { peer: pid }) as ErrorShape;
+  if (shape.code === 'ERR_CHANNEL_CLOSED') return new InvalidStateException(shape.message);
+  if (shape.code === 'ERR_FUTURE_SET' || shape.code === 'ERR_REF_FINALIZED') return reviveError(shape);
+  return asRemote(pid, shape);
+}
+
+export type { FutureEntry };

@@ -1,0 +1,158 @@
+import { coded, InvalidStateException } from '../errors.js';
+import { myid } from '../cluster/identity.js';
+import { decodeValue, encodeValue, registerHandleType, EMPTY_PAYLOAD, type CodecContext } from '../transport/codec.js';
+import { CallMode, RefOp, type RRID } from '../transport/messages.js';
+import { Channel } from '../channel.js';
+import { isChannelLike, type ChannelLike } from './channel-like.js';
+import { addChannel, channelEntry } from './ref-store.js';
+import { RemoteRef } from './remote-ref.js';
+import { replyError } from './future.js';
+import { request } from './requests.js';
+import { newRRID } from './rrid.js';
+import { fnWire } from './functions.js';
+
+/**
+ * A handle to a channel living on process `where` (Julia's RemoteChannel). Every method is
+ * proxied to the owner; a RemoteChannel passed to another process points at the same channel.
+ * On the owner itself the methods act on the channel directly, with the very same objects.
+ */
+export class RemoteChannel<T = unknown> extends RemoteRef implements AsyncIterable<T> {
+  private constructor(where: number, rr: RRID) {
+    super(where, rr);
+  }
+
+  /**
+   * Create the channel by running `factory` on `pid` (default: `new Channel(1)` on this process).
+   * The factory must return a Channel, or any object with put/take/fetch/isready/wait/close/isopen.
+   */
+  static async create<T = unknown>(factory?: () => ChannelLike<T>, pid: number = myid()): Promise<RemoteChannel<T>> {
+    if (factory !== undefined && typeof factory !== 'function') {
+      throw coded(TypeError, 'ERR_INVALID_ARG', 'RemoteChannel.create(factory, pid): factory must be a function returning a Channel');
+    }
+    const rr = newRRID();
+    if (pid === myid()) {
+      const chan = factory ? await factory() : new Channel<T>(1);
+      if (!isChannelLike(chan)) throw notAChannel();
+      addChannel(rr, chan as ChannelLike, myid());
+    } else {
+      const f = factory ?? defaultFactory;
+      const { fnId, fnDef } = fnWire(f, pid);
+      const reply = await request(pid, (reqId) => ({ kind: 'call', reqId, mode: CallMode.Channel, rr, fnId, fnDef, args: EMPTY_PAYLOAD }));
+      if (!reply.ok) throw replyError(pid, reply);
+    }
+    const rc = new RemoteChannel<T>(pid, rr);
+    rc.track(1);
+    return rc;
+  }
+
+  async #op(op: RefOp, what: string, v?: T): Promise<unknown> {
+    this.assertLive(what);
+    if (this.where === myid()) return localOp(channelEntry(this.rr).chan, op, v);
+    const value = op === RefOp.Put ? encodeValue(v, { peer: this.where }, 'put value') : EMPTY_PAYLOAD;
+    const reply = await request(this.where, (reqId) => ({ kind: 'ref', reqId, op, rr: this.rr, count: 0, value }));
+    if (!reply.ok) throw replyError(this.where, reply);
+    return decodeValue(reply.value, { peer: this.where });
+  }
+
+  async put(v: T): Promise<this> {
+    await this.#op(RefOp.Put, 'put', v);
+    return this;
+  }
+  take(): Promise<T> {
+    return this.#op(RefOp.Take, 'take') as Promise<T>;
+  }
+  fetch(): Promise<T> {
+    return this.#op(RefOp.Fetch, 'fetch') as Promise<T>;
+  }
+  isready(): Promise<boolean> {
+    return this.#op(RefOp.IsReady, 'isready') as Promise<boolean>;
+  }
+  isempty(): Promise<boolean> {
+    return this.#op(RefOp.IsEmpty, 'isempty') as Promise<boolean>;
+  }
+  async wait(): Promise<void> {
+    await this.#op(RefOp.Wait, 'wait');
+  }
+  async close(): Promise<void> {
+    await this.#op(RefOp.Close, 'close');
+  }
+  isopen(): Promise<boolean> {
+    return this.#op(RefOp.IsOpen, 'isopen') as Promise<boolean>;
+  }
+
+  /** Values until the channel is closed and drained. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      try {
+        yield await this.take();
+      } catch (e) {
+        if (e instanceof InvalidStateException) return;
+        throw e;
+      }
+    }
+  }
+
+  override toString(): string {
+    return `RemoteChannel(${this.where}, ${this.whence}, ${this.id})`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  /** @internal */
+  static encodeHandle(rc: RemoteChannel, ctx: CodecContext): unknown {
+    rc.assertLive('send');
+    rc.countHandOver(ctx.peer);
+    return { where: rc.where, whence: rc.whence, id: rc.id };
+  }
+
+  /** @internal */
+  static decodeHandle(d: { where: number; whence: number; id: number }): RemoteChannel {
+    const rr = { whence: d.whence, id: d.id };
+    RemoteRef.countArrivalAtOwner(d.where, rr);
+    return RemoteRef.arrive(d.where, rr, () => new RemoteChannel(d.where, rr));
+  }
+}
+
+function defaultFactory(): ChannelLike {
+  return new Channel(1);
+}
+
+function notAChannel(): TypeError {
+  return coded(TypeError, 'ERR_INVALID_ARG', 'RemoteChannel.create: the factory must return a Channel (or an object with put/take/fetch/isready/wait/close/isopen)');
+}
+
+/** Apply a channel operation on the owner. */
+export async function localOp(chan: ChannelLike, op: RefOp, v: unknown): Promise<unknown> {
+  switch (op) {
+    case RefOp.Put:
+      await chan.put(v);
+      return undefined;
+    case RefOp.Take:
+      return chan.take();
+    case RefOp.Fetch:
+      return chan.fetch();
+    case RefOp.IsReady:
+      return chan.isready();
+    case RefOp.IsEmpty:
+      return chan.isempty ? chan.isempty() : !chan.isready();
+    case RefOp.Wait:
+      await chan.wait();
+      return undefined;
+    case RefOp.Close:
+      chan.close();
+      return undefined;
+    case RefOp.IsOpen:
+      return chan.isopen();
+  }
+}
+
+registerHandleType<RemoteChannel>({
+  tag: 'rchan',
+  classes: [RemoteChannel],
+  encode: (rc, ctx) => RemoteChannel.encodeHandle(rc, ctx),
+  decode: (d) => RemoteChannel.decodeHandle(d as never),
+});
+
+export { notAChannel };

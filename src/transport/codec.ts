@@ -1,0 +1,312 @@
+import v8 from 'node:v8';
+import { coded } from '../errors.js';
+
+/**
+ * Values that cross processes: Node's v8 serializer (chosen by measurement, docs/serializer.md)
+ * behind a walk that does what v8 cannot:
+ *  - reject what must not travel (functions nested in data, symbols, class instances that v8
+ *    would silently flatten into plain objects, promises) on the caller's side, naming the path;
+ *  - replace this package's handles (Future, RemoteChannel, SharedArray, WorkerPool, and functions
+ *    at the top level of an argument list) by small reference records, and revive them on arrival.
+ *
+ * A reference record is a plain object whose only key is REF_KEY (a NUL-prefixed name no user
+ * data carries). The receiver walks a payload for records only when the sender flagged that it
+ * holds some, so plain data pays nothing on arrival.
+ */
+
+/** How a payload's bytes are to be read. */
+export const enum PayloadKind {
+  /** `undefined`, or an empty argument list: no bytes at all. */
+  None = 0,
+  /** One float64 (a number result: the common case of pmap/distributed). */
+  Number = 1,
+  /** v8-serialized, no references inside. */
+  V8 = 2,
+  /** v8-serialized, holds reference records to revive. */
+  V8Refs = 3,
+}
+
+export interface Payload {
+  kind: PayloadKind;
+  bytes: Uint8Array;
+}
+
+export const EMPTY_PAYLOAD: Payload = { kind: PayloadKind.None, bytes: new Uint8Array(0) };
+
+const REF_KEY = '\u0000sharedarrays.ref';
+
+/** Who is on the other end, for handles that count references or resolve functions. */
+export interface CodecContext {
+  /** The process the payload goes to (encode) or came from (decode). */
+  peer: number;
+}
+
+/** How one handle class travels. `encode` may have side effects (reference counting). */
+export interface HandleType<T extends object> {
+  tag: string;
+  classes: Function[];
+  encode(value: T, ctx: CodecContext): unknown;
+  decode(data: unknown, ctx: CodecContext): T;
+}
+
+const typesByTag = new Map<string, HandleType<object>>();
+const typesByProto = new Map<object, HandleType<object>>();
+
+/** Register a handle class (called once per class at module load). */
+export function registerHandleType<T extends object>(type: HandleType<T>): void {
+  const t = type as unknown as HandleType<object>;
+  typesByTag.set(type.tag, t);
+  for (const C of type.classes) typesByProto.set(C.prototype as object, t);
+}
+
+/** Functions may travel only at the top level of an argument list or a capture env. */
+export interface FunctionCodec {
+  encode(f: Function, ctx: CodecContext): unknown;
+  decode(data: unknown, ctx: CodecContext): Function;
+}
+let functionCodec: FunctionCodec | null = null;
+export function setFunctionCodec(fc: FunctionCodec): void {
+  functionCodec = fc;
+}
+
+const plainProtos = new Set<object | null>([Object.prototype, null]);
+
+interface WalkState {
+  ctx: CodecContext;
+  refs: boolean;
+  seen: Map<object, unknown>;
+}
+
+function unsendable(path: string, what: string, fix: string): TypeError {
+  return coded(TypeError, 'ERR_UNSERIALIZABLE', `cannot send ${what} at ${path} to another process: ${fix}`);
+}
+
+function describeFn(f: Function): string {
+  return f.name ? `the function ${f.name}` : 'an anonymous function';
+}
+
+/** Replace handles by records and reject what cannot travel; returns `v` itself when nothing changed. */
+function prepare(v: unknown, path: string, st: WalkState, topLevelFn: boolean): unknown {
+  switch (typeof v) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+    case 'bigint':
+      return v;
+    case 'symbol':
+      throw unsendable(path, `a symbol (${String(v)})`, 'symbols are unique to one process; send a string instead');
+    case 'function':
+      if (topLevelFn && functionCodec) {
+        st.refs = true;
+        return { [REF_KEY]: 'fn', d: functionCodec.encode(v, st.ctx) };
+      }
+      throw unsendable(
+        path,
+        describeFn(v),
+        'functions travel only as the function of a call, a top-level argument, or a capture() value; define it with everywhere() and refer to it by name',
+      );
+  }
+  const obj = v as object | null;
+  if (obj === null) return null;
+  const done = st.seen.get(obj);
+  if (done !== undefined) return done;
+  const proto = Object.getPrototypeOf(obj) as object | null;
+  const handle = typesByProto.get(proto as object);
+  if (handle) {
+    st.refs = true;
+    const rec = { [REF_KEY]: handle.tag, d: handle.encode(obj, st.ctx) };
+    st.seen.set(obj, rec);
+    return rec;
+  }
+  if (Array.isArray(obj)) return prepareArray(obj, path, st);
+  if (plainProtos.has(proto)) return prepareObject(obj as Record<string, unknown>, path, st);
+  if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer || obj instanceof Date || obj instanceof RegExp) return obj;
+  if (obj instanceof Error) return obj;
+  if (obj instanceof Map) return prepareMap(obj, path, st);
+  if (obj instanceof Set) return prepareSet(obj, path, st);
+  if (obj instanceof Number || obj instanceof String || obj instanceof Boolean) return obj;
+  if (obj instanceof Promise) {
+    throw unsendable(path, 'a Promise', 'await it first and send its value');
+  }
+  const name = (proto as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'unknown';
+  throw unsendable(
+    path,
+    `an instance of class ${name}`,
+    'only structured-cloneable values (numbers, strings, arrays, plain objects, Map, Set, Date, typed arrays, Error) and sharedarrays handles travel; send a plain object with its fields instead',
+  );
+}
+
+function prepareArray(a: unknown[], path: string, st: WalkState): unknown[] {
+  st.seen.set(a, a);
+  let out: unknown[] | null = null;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (typeof x !== 'object' && typeof x !== 'function' && typeof x !== 'symbol') continue;
+    const y = prepare(x, `${path}[${i}]`, st, false);
+    if (y !== x) {
+      out ??= a.slice();
+      out[i] = y;
+    }
+  }
+  if (out) st.seen.set(a, out);
+  return out ?? a;
+}
+
+function prepareObject(o: Record<string, unknown>, path: string, st: WalkState): Record<string, unknown> {
+  st.seen.set(o, o);
+  let out: Record<string, unknown> | null = null;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    if (typeof x !== 'object' && typeof x !== 'function' && typeof x !== 'symbol') continue;
+    const y = prepare(x, `${path}.${k}`, st, false);
+    if (y !== x) {
+      out ??= { ...o };
+      out[k] = y;
+    }
+  }
+  if (out) st.seen.set(o, out);
+  return out ?? o;
+}
+
+function prepareMap(m: Map<unknown, unknown>, path: string, st: WalkState): Map<unknown, unknown> {
+  st.seen.set(m, m);
+  let changed = false;
+  const entries: [unknown, unknown][] = [];
+  for (const [k, x] of m) {
+    const k2 = prepare(k, `${path}<key>`, st, false);
+    const x2 = prepare(x, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : '…'})`, st, false);
+    changed ||= k2 !== k || x2 !== x;
+    entries.push([k2, x2]);
+  }
+  if (!changed) return m;
+  const out = new Map(entries);
+  st.seen.set(m, out);
+  return out;
+}
+
+function prepareSet(s: Set<unknown>, path: string, st: WalkState): Set<unknown> {
+  st.seen.set(s, s);
+  let changed = false;
+  const items: unknown[] = [];
+  for (const x of s) {
+    const x2 = prepare(x, `${path}<item>`, st, false);
+    changed ||= x2 !== x;
+    items.push(x2);
+  }
+  if (!changed) return s;
+  const out = new Set(items);
+  st.seen.set(s, out);
+  return out;
+}
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+/** Encode one value. `path` names it in error messages (e.g. `args[1]`). */
+export function encodeValue(v: unknown, ctx: CodecContext, path = 'value'): Payload {
+  if (v === undefined) return EMPTY_PAYLOAD;
+  if (typeof v === 'number') {
+    f64[0] = v;
+    return { kind: PayloadKind.Number, bytes: f64Bytes.slice() };
+  }
+  const st: WalkState = { ctx, refs: false, seen: new Map() };
+  const prepared = prepare(v, path, st, false);
+  return { kind: st.refs ? PayloadKind.V8Refs : PayloadKind.V8, bytes: serialize(prepared, path) };
+}
+
+/**
+ * Encode an argument list. Functions are allowed as top-level arguments (they travel like the
+ * call's own function); elsewhere they are rejected.
+ */
+export function encodeArgs(args: readonly unknown[], ctx: CodecContext, what = 'args'): Payload {
+  if (args.length === 0) return EMPTY_PAYLOAD;
+  const st: WalkState = { ctx, refs: false, seen: new Map() };
+  let out: unknown[] | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const x = args[i];
+    if (typeof x !== 'object' && typeof x !== 'function' && typeof x !== 'symbol') continue;
+    const y = prepare(x, `${what}[${i}]`, st, true);
+    if (y !== x) {
+      out ??= args.slice();
+      out[i] = y;
+    }
+  }
+  return { kind: st.refs ? PayloadKind.V8Refs : PayloadKind.V8, bytes: serialize(out ?? args, what) };
+}
+
+function serialize(v: unknown, path: string): Buffer {
+  try {
+    return v8.serialize(v);
+  } catch (e) {
+    throw coded(TypeError, 'ERR_UNSERIALIZABLE', `cannot send ${path} to another process: ${(e as Error).message}`);
+  }
+}
+
+/** Decode a payload made by encodeValue. */
+export function decodeValue(p: Payload, ctx: CodecContext): unknown {
+  switch (p.kind) {
+    case PayloadKind.None:
+      return undefined;
+    case PayloadKind.Number:
+      f64Bytes.set(p.bytes);
+      return f64[0];
+    case PayloadKind.V8:
+      return v8.deserialize(p.bytes);
+    case PayloadKind.V8Refs:
+      return revive(v8.deserialize(p.bytes), ctx, new Map());
+  }
+}
+
+/** Decode a payload made by encodeArgs. */
+export function decodeArgs(p: Payload, ctx: CodecContext): unknown[] {
+  if (p.kind === PayloadKind.None) return [];
+  return decodeValue(p, ctx) as unknown[];
+}
+
+function revive(v: unknown, ctx: CodecContext, seen: Map<object, unknown>): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  const done = seen.get(v);
+  if (done !== undefined) return done;
+  if (Array.isArray(v)) {
+    seen.set(v, v);
+    for (let i = 0; i < v.length; i++) v[i] = revive(v[i], ctx, seen);
+    return v;
+  }
+  if (v instanceof Map) {
+    seen.set(v, v);
+    const entries = [...v].map(([k, x]) => [revive(k, ctx, seen), revive(x, ctx, seen)] as const);
+    v.clear();
+    for (const [k, x] of entries) v.set(k, x);
+    return v;
+  }
+  if (v instanceof Set) {
+    seen.set(v, v);
+    const items = [...v].map((x) => revive(x, ctx, seen));
+    v.clear();
+    for (const x of items) v.add(x);
+    return v;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return v;
+  const rec = v as Record<string, unknown>;
+  const tag = rec[REF_KEY];
+  if (typeof tag === 'string') {
+    const value = tag === 'fn' ? decodeFunction(rec.d, ctx) : decodeHandle(tag, rec.d, ctx);
+    seen.set(v, value);
+    return value;
+  }
+  seen.set(v, v);
+  for (const k of Object.keys(rec)) rec[k] = revive(rec[k], ctx, seen);
+  return v;
+}
+
+function decodeFunction(d: unknown, ctx: CodecContext): Function {
+  if (!functionCodec) throw coded(Error, 'ERR_PROTOCOL', 'received a function but no function codec is installed');
+  return functionCodec.decode(d, ctx);
+}
+
+function decodeHandle(tag: string, d: unknown, ctx: CodecContext): object {
+  const type = typesByTag.get(tag);
+  if (!type) throw coded(Error, 'ERR_PROTOCOL', `received a reference of unknown kind "${tag}"`);
+  return type.decode(d, ctx);
+}

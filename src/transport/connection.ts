@@ -1,0 +1,88 @@
+import type { Socket } from 'node:net';
+import { FrameDecoder } from './frame.js';
+
+/**
+ * One authenticated, framed, ordered connection to another process.
+ *
+ * Writes are batched per event-loop turn: frames queued during one turn leave in a single
+ * `write` at the check phase (setImmediate), which is what makes pipelined calls cheap, while a
+ * lone request still leaves within the same turn. Incoming bytes are split into frames and handed
+ * to `onFrame` in order.
+ */
+export class Connection {
+  readonly socket: Socket;
+  private readonly decoder = new FrameDecoder();
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private flushScheduled = false;
+  private isClosed = false;
+
+  constructor(
+    socket: Socket,
+    leftover: Buffer,
+    private readonly onFrame: (body: Buffer) => void,
+    private readonly onClose: (error: Error | null) => void,
+  ) {
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('error', (err) => this.shutdown(err));
+    socket.on('close', () => this.shutdown(null));
+    if (leftover.length > 0) this.receive(leftover);
+    socket.resume();
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Queue one complete frame (length prefix included) for this turn's write. */
+  send(frame: Buffer): void {
+    if (this.isClosed) return;
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.isClosed || this.queue.length === 0) return;
+    const q = this.queue;
+    const data = q.length === 1 ? q[0]! : Buffer.concat(q, this.queuedBytes);
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.socket.write(data);
+  };
+
+  private receive(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, this.onFrame);
+    } catch (err) {
+      // A framing error means the stream can no longer be trusted: drop the peer.
+      this.socket.destroy();
+      this.shutdown(err as Error);
+    }
+  }
+
+  /** Flush what is queued, then end the connection. */
+  close(): void {
+    if (this.isClosed) return;
+    this.flush();
+    this.socket.end();
+  }
+
+  private shutdown(error: Error | null): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.queue = [];
+    this.onClose(error);
+  }
+
+  /** Let the process exit while this connection is idle (master side), or keep it alive. */
+  setKeepAlive(keep: boolean): void {
+    if (keep) this.socket.ref();
+    else this.socket.unref();
+  }
+}

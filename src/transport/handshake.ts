@@ -1,0 +1,128 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { coded } from '../errors.js';
+
+/**
+ * Mutual authentication of a fresh connection by challenge and response over the cluster cookie.
+ * The cookie never crosses the wire: each side proves it knows it by an HMAC over both sides'
+ * random nonces and its own pid.
+ *
+ *   listener  → initiator : "SAH1" | nonceL (16)                        20 bytes
+ *   initiator → listener  : pidI u32 | nonceI (16) | HMAC("I"|nonceL|nonceI|pidI)  52 bytes
+ *   listener  → initiator : pidL u32 | HMAC("L"|nonceI|nonceL|pidL)               36 bytes
+ *
+ * Until the exchange succeeds nothing the peer sends is interpreted; a wrong byte, a wrong MAC or
+ * a silent peer (HANDSHAKE_TIMEOUT_MS) closes the socket. Bytes that arrive after the handshake in
+ * the same read are handed back as `rest` so the framing layer sees them.
+ */
+const MAGIC = Buffer.from('SAH1');
+const NONCE = 16;
+const MAC = 32;
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export interface Authenticated {
+  peerPid: number;
+  rest: Buffer;
+}
+
+function mac(cookie: string, role: 'I' | 'L', a: Buffer, b: Buffer, pid: number): Buffer {
+  const pidBuf = Buffer.alloc(4);
+  pidBuf.writeUInt32LE(pid);
+  return createHmac('sha256', cookie).update(role).update(a).update(b).update(pidBuf).digest();
+}
+
+/** Read exactly `n` bytes at a time; whatever arrived beyond them stays for `leftover()`. */
+function reader(socket: Socket): { read(n: number): Promise<Buffer>; leftover(): Buffer } {
+  let buf: Buffer = Buffer.alloc(0);
+  let want = 0;
+  let waiting: ((bytes: Buffer) => void) | null = null;
+  const take = (): void => {
+    if (waiting && buf.length >= want) {
+      const w = waiting;
+      waiting = null;
+      const bytes = buf.subarray(0, want);
+      buf = buf.subarray(want);
+      w(bytes);
+    }
+  };
+  socket.on('data', (chunk: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    take();
+  });
+  return {
+    read: (n) =>
+      new Promise((resolve) => {
+        want = n;
+        waiting = resolve;
+        take();
+      }),
+    leftover: () => buf,
+  };
+}
+
+function failure(socket: Socket, why: string): Error {
+  socket.destroy();
+  return coded(Error, 'ERR_PROTOCOL', `connection refused: ${why}`);
+}
+
+async function withTimeout<T>(socket: Socket, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(failure(socket, 'handshake timed out')), HANDSHAKE_TIMEOUT_MS);
+    timer.unref();
+    socket.once('close', () => reject(coded(Error, 'ERR_PROTOCOL', 'connection closed during the handshake')));
+    socket.once('error', () => undefined);
+  });
+  try {
+    return await Promise.race([work, closed]);
+  } finally {
+    clearTimeout(timer);
+    // Hand the socket over paused: the connection layer resumes it once its own reader is attached.
+    socket.pause();
+    socket.removeAllListeners('data');
+  }
+}
+
+/** The accepting side (a worker's listening socket). */
+export function acceptHandshake(socket: Socket, cookie: string, myPid: number): Promise<Authenticated> {
+  const r = reader(socket);
+  return withTimeout(
+    socket,
+    (async () => {
+      const nonceL = randomBytes(NONCE);
+      socket.write(Buffer.concat([MAGIC, nonceL]));
+      const bytes = await r.read(4 + NONCE + MAC);
+      const peerPid = bytes.readUInt32LE(0);
+      const nonceI = bytes.subarray(4, 4 + NONCE);
+      const expected = mac(cookie, 'I', nonceL, nonceI, peerPid);
+      if (!timingSafeEqual(expected, bytes.subarray(4 + NONCE))) throw failure(socket, 'the peer does not know the cluster cookie');
+      const pidBuf = Buffer.alloc(4);
+      pidBuf.writeUInt32LE(myPid);
+      socket.write(Buffer.concat([pidBuf, mac(cookie, 'L', nonceI, nonceL, myPid)]));
+      return { peerPid, rest: r.leftover() };
+    })(),
+  );
+}
+
+/** The connecting side. */
+export function initiateHandshake(socket: Socket, cookie: string, myPid: number): Promise<Authenticated> {
+  const r = reader(socket);
+  return withTimeout(
+    socket,
+    (async () => {
+      const hello = await r.read(MAGIC.length + NONCE);
+      if (!hello.subarray(0, MAGIC.length).equals(MAGIC)) throw failure(socket, 'the peer is not a sharedarrays process');
+      const nonceL = hello.subarray(MAGIC.length);
+      const nonceI = randomBytes(NONCE);
+      const pidBuf = Buffer.alloc(4);
+      pidBuf.writeUInt32LE(myPid);
+      socket.write(Buffer.concat([pidBuf, nonceI, mac(cookie, 'I', nonceL, nonceI, myPid)]));
+      const bytes = await r.read(4 + MAC);
+      const peerPid = bytes.readUInt32LE(0);
+      if (!timingSafeEqual(mac(cookie, 'L', nonceI, nonceL, peerPid), bytes.subarray(4))) {
+        throw failure(socket, 'the peer does not know the cluster cookie');
+      }
+      return { peerPid, rest: r.leftover() };
+    })(),
+  );
+}
