@@ -111,7 +111,9 @@ uint64_t ShmFree() {
   return static_cast<uint64_t>(s.f_bavail) * s.f_frsize;
 }
 
-// create(size) -> { name, buffer }: a new segment, reserved and mapped, still linked.
+// create(size) -> { name, buffer, fd }: a new segment, reserved and mapped. Its name is unlinked
+// the moment it exists, so no crash of any process can ever leave it in /dev/shm; other processes
+// map it through the open descriptor (/proc/<pid>/fd/<fd>), which the caller closes once they have.
 Napi::Value Create(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   size_t size = SizeArg(info, 0, "size");
@@ -137,9 +139,9 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
     int err = errno;
     throw ErrnoError(env, err, "cannot create shared memory segment " + name);
   }
+  shm_unlink(name.c_str());
 
   auto fail = [&](int err, const std::string& what) {
-    shm_unlink(name.c_str());
     close(fd);
     return ErrnoError(env, err, what);
   };
@@ -160,36 +162,11 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
     int err = errno;
     throw fail(err, "cannot map shared memory segment");
   }
-  close(fd);
-
   Napi::Object result = Napi::Object::New(env);
   result.Set("name", Napi::String::New(env, name));
+  result.Set("fd", Napi::Number::New(env, fd));
   result.Set("buffer", Expose(env, base, size, 0, size));
   return result;
-}
-
-// open(name, size) -> ArrayBuffer: map an existing segment created by another process.
-Napi::Value Open(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  size_t size = SizeArg(info, 1, "size");
-  int fd = shm_open(name.c_str(), O_RDWR, 0);
-  if (fd < 0) {
-    int err = errno;
-    throw ErrnoError(env, err, "cannot open shared memory segment " + name);
-  }
-  struct stat st;
-  bool statOk = fstat(fd, &st) == 0;
-  if (!statOk || static_cast<uint64_t>(st.st_size) < size) {
-    int err = statOk ? EINVAL : errno;
-    close(fd);
-    throw ErrnoError(env, err, "shared memory segment " + name + " is smaller than expected");
-  }
-  void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  int err = errno;
-  close(fd);
-  if (base == MAP_FAILED) throw ErrnoError(env, err, "cannot map shared memory segment " + name);
-  return Expose(env, base, size, 0, size);
 }
 
 // mapFd(fd, offset, length, writable) -> ArrayBuffer over a regular file. Read-only maps are
@@ -233,25 +210,14 @@ Napi::Value Unmap(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-Napi::Value Unlink(const Napi::CallbackInfo& info) {
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  if (shm_unlink(name.c_str()) != 0) {
-    int err = errno;
-    throw ErrnoError(info.Env(), err, "cannot unlink shared memory segment " + name);
-  }
-  return info.Env().Undefined();
-}
-
 Napi::Value ShmFreeBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ShmFree()));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("create", Napi::Function::New(env, Create));
-  exports.Set("open", Napi::Function::New(env, Open));
   exports.Set("mapFd", Napi::Function::New(env, MapFd));
   exports.Set("unmap", Napi::Function::New(env, Unmap));
-  exports.Set("unlink", Napi::Function::New(env, Unlink));
   exports.Set("shmFreeBytes", Napi::Function::New(env, ShmFreeBytes));
   return InitProcess(env, exports);
 }

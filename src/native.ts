@@ -8,15 +8,15 @@ import { coded } from './errors.js';
  * the errno name as `code` (ENOSPC, EEXIST, ENOENT, ...).
  */
 export interface NativeSegments {
-  /** Create, size, reserve (posix_fallocate) and map a new segment. The name is still linked. */
-  create(size: number): { name: string; buffer: ArrayBuffer };
-  /** Map an existing segment by name. */
-  open(name: string, size: number): ArrayBuffer;
+  /**
+   * Create, size, reserve (posix_fallocate) and map a new segment. Its name is already unlinked;
+   * `fd` stays open so other processes can map it (/proc/<pid>/fd/<fd>) until the caller closes it.
+   */
+  create(size: number): { name: string; fd: number; buffer: ArrayBuffer };
   /** Map `length` bytes of an open file from byte `offset`; read-only maps are private copies. */
   mapFd(fd: number, offset: number, length: number, writable: boolean): ArrayBuffer;
   /** Detach the buffer and munmap now; false when it was already unmapped. */
   unmap(buffer: ArrayBuffer): boolean;
-  unlink(name: string): void;
   /** Bytes free for an unprivileged user in /dev/shm. */
   shmFreeBytes(): number;
 }

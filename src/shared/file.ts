@@ -73,7 +73,7 @@ export function mapFile(req: FileRequest, bytes: number): Mapping | null {
       fsCall(() => ftruncateSync(fd, needed), `extend ${path} to ${needed} bytes`);
     }
     if (bytes === 0) return null;
-    return new Mapping(native().mapFd(fd, offset, bytes, mode !== 'r'), undefined, mode !== 'r');
+    return new Mapping(native().mapFd(fd, offset, bytes, mode !== 'r'), mode !== 'r');
   } finally {
     // The mapping keeps the file's pages; the descriptor is not needed once mmap returned.
     closeSync(fd);

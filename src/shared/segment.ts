@@ -1,4 +1,5 @@
 import { constants } from 'node:buffer';
+import { closeSync, openSync } from 'node:fs';
 import { coded, type CodedError } from '../errors.js';
 import { native } from '../native.js';
 
@@ -11,14 +12,13 @@ import { native } from '../native.js';
  */
 export class Mapping {
   readonly buffer: ArrayBuffer;
-  /** The segment's name while it may still be linked; undefined for file mappings. */
-  readonly segname: string | undefined;
   readonly writable: boolean;
   #users = 0;
+  /** Called once no SharedArray object uses the mapping any more (closed or collected). */
+  onUnused: (() => void) | null = null;
 
-  constructor(buffer: ArrayBuffer, segname: string | undefined, writable: boolean) {
+  constructor(buffer: ArrayBuffer, writable: boolean) {
     this.buffer = buffer;
-    this.segname = segname;
     this.writable = writable;
   }
 
@@ -27,9 +27,14 @@ export class Mapping {
     return this;
   }
 
-  /** An explicit close by one user; the last one unmaps (the buffer is detached, never dangling). */
-  release(): void {
-    if (--this.#users === 0) native().unmap(this.buffer);
+  /**
+   * An explicit close by one user; the last one unmaps (the buffer is detached, never dangling)
+   * and gets `true`: it is then the caller's to finish the release (see SharedArray.close).
+   */
+  release(): boolean {
+    if (--this.#users > 0) return false;
+    native().unmap(this.buffer);
+    return true;
   }
 
   /**
@@ -37,7 +42,7 @@ export class Mapping {
    * alive (a user may hold `S.data`), and the buffer's finalizer unmaps once they are gone.
    */
   forget(): void {
-    this.#users--;
+    if (--this.#users === 0) this.onUnused?.();
   }
 }
 
@@ -59,29 +64,55 @@ export function checkMappable(bytes: number, what: string): void {
   }
 }
 
+/** Where another process on this host can open a segment while its creator shares it. */
+export interface ShareSource {
+  ospid: number;
+  fd: number;
+}
+
 /**
  * Create a segment of `bytes` (reserved up front, so too big a request fails here and not with a
- * later SIGBUS), run `whileLinked(name)` while other processes can still open it by name, then
- * unlink it whatever happens: from then on the memory lives exactly as long as its mappings.
+ * later SIGBUS). Its name is unlinked the instant it exists: no crash of any process, not even
+ * `kill -9` of the creator mid-way, can leave a file in /dev/shm. Other processes map it through
+ * the creator's open descriptor until `stopSharing()` closes it; from then on the memory lives
+ * exactly as long as its mappings.
  */
-export async function createSegment(bytes: number, whileLinked?: (name: string) => Promise<void>): Promise<Mapping> {
+export function createSegment(bytes: number): { mapping: Mapping; source: ShareSource; stopSharing(): void } {
   checkMappable(bytes, 'a shared array');
-  let created: { name: string; buffer: ArrayBuffer };
+  let created: { name: string; fd: number; buffer: ArrayBuffer };
   try {
     created = native().create(bytes);
   } catch (e) {
     throw translate(e, bytes);
   }
-  const mapping = new Mapping(created.buffer, created.name, true);
+  let open = true;
+  return {
+    mapping: new Mapping(created.buffer, true),
+    source: { ospid: process.pid, fd: created.fd },
+    stopSharing() {
+      if (open) closeSync(created.fd);
+      open = false;
+    },
+  };
+}
+
+/** Map a segment another process is sharing (see createSegment). */
+export function openShared(source: ShareSource, bytes: number): Mapping {
+  const path = `/proc/${source.ospid}/fd/${source.fd}`;
+  let fd: number;
   try {
-    await whileLinked?.(created.name);
+    fd = openSync(path, 'r+');
   } catch (e) {
-    native().unmap(created.buffer);
-    throw e;
-  } finally {
-    native().unlink(created.name);
+    const err = e as NodeJS.ErrnoException;
+    throw coded(Error, 'ERR_NOT_MAPPED', `cannot map the shared array from process ${source.ospid} (${path}): ${err.message}; participants must run on the creator's host as the same user`, {
+      cause: e,
+    });
   }
-  return mapping;
+  try {
+    return new Mapping(native().mapFd(fd, 0, bytes, true), true);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function translate(e: unknown, bytes: number): unknown {

@@ -1,16 +1,16 @@
 import { coded } from '../errors.js';
-import { myid } from '../cluster/identity.js';
 import { checkElement, dtypeInfo, type DType, type Element, type TypedArrayOf } from './dtype.js';
 import { formatDims, lengthOf, linearIndex, normalizeDims } from './layout.js';
 import { createSegment, type Mapping } from './segment.js';
 import { fileRequest, mapFile, type FileOptions } from './file.js';
 import { showArray, summary } from './inspect.js';
+import { distribute, newFamily, participants, registerSharedArrayTransfer, releaseEverywhere, releaseWhenUnused, type Family } from './family.js';
 
 // Generic so that `init` sees the array's own dtype; `SharedArrayOptions` alone is the contract's form.
 export interface SharedArrayOptions<D extends DType = any> {
-  /** Runs on every participant once the memory exists; `create` waits for it and rejects with its error. */
+  /** Runs on every participant, in parallel, once the memory exists; `create` waits for all of them. */
   init?: (S: SharedArray<D>) => unknown;
-  /** The participating processes (default: this one). */
+  /** The participating processes (default: the processes on this host, without pid 1 when there are workers). */
   pids?: number[];
 }
 
@@ -18,9 +18,20 @@ export interface SharedArrayOptions<D extends DType = any> {
 // mapping so that closing the remaining reshape siblings can unmap it.
 const lost = new FinalizationRegistry<Mapping>((mapping) => mapping.forget());
 
+/** @internal Construction for the modules of this package that create arrays on arrival. */
+export let makeSharedArray: <D extends DType>(
+  dtype: D,
+  dims: readonly number[],
+  pids: readonly number[],
+  mapping: Mapping | null,
+  family: Family,
+) => SharedArray<D>;
+/** @internal */
+export let familyOf: (S: SharedArray<DType>) => Family;
+
 /**
- * An N-d array in shared memory (or a mapped file), column-major, 0-based. `data` is the zero-copy
- * typed view; `get`/`set` are the bounds-checked accessors.
+ * An N-d array in shared memory (or a mapped file), column-major, 0-based, mapped in every
+ * participating process. `data` is the zero-copy typed view; `get`/`set` are bounds-checked.
  */
 export class SharedArray<D extends DType> {
   readonly dtype: D;
@@ -29,27 +40,48 @@ export class SharedArray<D extends DType> {
   readonly pids: readonly number[];
   #view: TypedArrayOf<D> | null;
   readonly #mapping: Mapping | null;
+  readonly #family: Family;
 
-  private constructor(dtype: D, dims: readonly number[], pids: readonly number[], mapping: Mapping | null) {
+  static {
+    makeSharedArray = (dtype, dims, pids, mapping, family) => new SharedArray(dtype, dims, pids, mapping, family);
+    familyOf = (S) => S.#family;
+    registerSharedArrayTransfer(SharedArray);
+  }
+
+  private constructor(dtype: D, dims: readonly number[], pids: readonly number[], mapping: Mapping | null, family: Family) {
     this.dtype = dtype;
     this.dims = dims;
     this.length = lengthOf(dims);
     this.pids = pids;
+    this.#family = family;
     this.#mapping = mapping?.acquire() ?? null;
-    const buffer = mapping?.buffer ?? new ArrayBuffer(0);
-    this.#view = dtypeInfo(dtype).view(buffer, 0, this.length) as TypedArrayOf<D>;
+    // Not mapped here (a non-participant): an empty view, and element access says why.
+    const mappedLength = mapping || this.length === 0 ? this.length : 0;
+    this.#view = dtypeInfo(dtype).view(mapping?.buffer ?? new ArrayBuffer(0), 0, mappedLength) as TypedArrayOf<D>;
     if (mapping) lost.register(this, mapping, this);
   }
 
-  /** A new array in POSIX shared memory; zero-length arrays use none. */
+  /**
+   * A new array in POSIX shared memory, mapped by every participant; `init(S)` runs on each of
+   * them in parallel and `create` resolves once all have finished. Zero-length arrays use none.
+   */
   static async create<D extends DType>(dtype: D, dims: number | number[], opts: SharedArrayOptions<D> = {}): Promise<SharedArray<D>> {
     const info = dtypeInfo(dtype);
     const shape = normalizeDims(dims);
     const pids = participants(opts.pids);
     const init = initOption<D>(opts.init);
-    const length = lengthOf(shape);
-    const mapping = length === 0 ? null : await createSegment(length * info.bytes);
-    return initialized(new SharedArray(dtype, shape, pids, mapping), init);
+    const bytes = lengthOf(shape) * info.bytes;
+    if (bytes === 0) return distribute(new SharedArray(dtype, shape, pids, null, newFamily(bytes, null, null)), init);
+    const segment = createSegment(bytes);
+    const family = newFamily(bytes, segment.source, null);
+    releaseWhenUnused(segment.mapping, family);
+    try {
+      return await distribute(new SharedArray(dtype, shape, pids, segment.mapping, family), init);
+    } finally {
+      // Participants have mapped it (or failed): later handles must not point at this descriptor.
+      family.share = null;
+      segment.stopSharing();
+    }
   }
 
   /** An array over bytes [offset, offset + size) of a file; writes reach the file (except mode `r`). */
@@ -64,29 +96,32 @@ export class SharedArray<D extends DType> {
     const pids = participants(opts.pids);
     const init = initOption<D>(opts.init);
     const req = fileRequest(path, opts, init !== undefined);
-    const mapping = mapFile(req, lengthOf(shape) * info.bytes);
-    return initialized(new SharedArray(dtype, shape, pids, mapping), init);
+    const bytes = lengthOf(shape) * info.bytes;
+    const mapping = mapFile(req, bytes);
+    const family = newFamily(bytes, null, req);
+    if (mapping) releaseWhenUnused(mapping, family);
+    return distribute(new SharedArray(dtype, shape, pids, mapping, family), init);
   }
 
-  /** The whole array as a typed array over the shared memory (no copy). */
+  /** The whole array as a typed array over the shared memory (no copy); empty where not mapped. */
   get data(): TypedArrayOf<D> {
     return this.#live();
   }
 
   /** Column-major linear index of `idx` (one index: already linear), bounds-checked. */
   index(...idx: number[]): number {
-    this.#live();
+    this.#mapped();
     return linearIndex(this.dims, this.length, idx);
   }
 
   get(...idx: number[]): Element<D> {
-    const view = this.#live();
+    const view = this.#mapped();
     return view[linearIndex(this.dims, this.length, idx)] as Element<D>;
   }
 
   /** `S.set(i, j, value)`: the indices, then the value. */
   set(...idxThenValue: [...number[], Element<D>]): void {
-    const view = this.#live();
+    const view = this.#mapped();
     if (idxThenValue.length < 2) {
       throw coded(TypeError, 'ERR_INVALID_ARG', 'set expects one or more indices followed by a value: S.set(i, j, value)');
     }
@@ -111,27 +146,39 @@ export class SharedArray<D extends DType> {
         `cannot reshape a ${formatDims(this.dims)} array (${this.length} elements) to ${formatDims(shape)} (${length} elements)`,
       );
     }
-    return new SharedArray(this.dtype, shape, this.pids, this.#mapping);
+    return new SharedArray(this.dtype, shape, this.pids, this.#mapping, this.#family);
   }
 
-  /** Release this array's hold on the memory (unmapped once no reshape sibling is open). Idempotent. */
+  /**
+   * Release the array (Julia's finalize). On its creator, once no reshape sibling is open, every
+   * participant's mapping is released too; later use anywhere throws. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#view === null) return;
     this.#view = null;
-    if (this.#mapping) {
-      lost.unregister(this);
-      this.#mapping.release();
-    }
+    if (!this.#mapping) return;
+    lost.unregister(this);
+    if (this.#mapping.release()) await releaseEverywhere(this.#family);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
+  /** Mapped in this process (participants and the creator); false for other processes. */
+  get isMapped(): boolean {
+    return this.#mapping !== null || this.length === 0;
+  }
+
+  get isClosed(): boolean {
+    return this.#view === null;
+  }
+
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     const typeName = `SharedArray{${this.dtype},${this.dims.length}}`;
     const view = this.#view;
     if (view === null) return `${summary(typeName, this.dims)} (closed)`;
+    if (!this.isMapped) return `${summary(typeName, this.dims)} (not mapped in this process; participants: ${this.pids.join(', ')})`;
     return showArray(typeName, this.dtype, this.dims, (k) => view[k] as number | bigint);
   }
 
@@ -140,6 +187,19 @@ export class SharedArray<D extends DType> {
       throw coded(Error, 'ERR_ARRAY_CLOSED', `this ${formatDims(this.dims)} SharedArray is closed; it cannot be used after close()`);
     }
     return this.#view;
+  }
+
+  #mapped(): TypedArrayOf<D> {
+    const view = this.#live();
+    if (!this.isMapped) {
+      throw coded(
+        RangeError,
+        'ERR_NOT_MAPPED',
+        `this ${formatDims(this.dims)} SharedArray is not mapped in this process: it is not a participant (pids ${this.pids.join(', ')}); ` +
+          'pass it to a participant, or create it with this process in `pids`',
+      );
+    }
+    return view;
   }
 }
 
@@ -150,32 +210,7 @@ export function sdata(x: unknown): unknown {
   return x instanceof SharedArray ? x.data : x;
 }
 
-// Participants are fixed at creation. Until worker processes exist only this one can take part.
-function participants(pids: unknown): readonly number[] {
-  if (pids === undefined || (Array.isArray(pids) && pids.length === 0)) return Object.freeze([myid()]);
-  if (!Array.isArray(pids) || !pids.every((p) => Number.isSafeInteger(p) && p > 0)) {
-    throw coded(TypeError, 'ERR_INVALID_ARG', `pids must be an array of process ids, got ${String(pids)}`);
-  }
-  const unknown = pids.find((p) => p !== myid());
-  if (unknown !== undefined) {
-    throw coded(RangeError, 'ERR_NO_SUCH_PROCESS', `pids: process ${unknown} is not part of this cluster (known: ${myid()})`);
-  }
-  return Object.freeze([myid()]);
-}
-
 function initOption<D extends DType>(init: unknown): SharedArrayOptions<D>['init'] {
   if (init === undefined || typeof init === 'function') return init as SharedArrayOptions<D>['init'];
   throw coded(TypeError, 'ERR_INVALID_ARG', `init must be a function (S) => ..., got ${typeof init}`);
-}
-
-// Run `init`; if it fails, release the memory before rejecting so nothing is left behind.
-async function initialized<D extends DType>(S: SharedArray<D>, init: SharedArrayOptions<D>['init']): Promise<SharedArray<D>> {
-  if (init === undefined) return S;
-  try {
-    await init(S);
-  } catch (e) {
-    await S.close();
-    throw e;
-  }
-  return S;
 }
