@@ -27,10 +27,16 @@ export { RemoteChannel } from './remote/remote-channel.js';
 export { fetch, wait, isready, put, take, close } from './remote/sync.js';
 export { Channel } from './channel.js';
 
-// Parallel loops
+// Parallel loops and maps
 export { splitrange } from './parallel/splitrange.js';
+export { distributed } from './parallel/distributed.js';
+export { pmap, type PmapOptions, type RetryState } from './parallel/pmap.js';
+export { WorkerPool, CachingPool, defaultWorkerPool } from './parallel/pool.js';
 
 // SharedArray
 export { SharedArray, sdata, type SharedArrayOptions } from './shared/shared-array.js';
 export { localindices, indexpids } from './shared/localindices.js';
 export type { DType, TypedArrayOf, Element } from './shared/dtype.js';
+
+// Last: hands the finished namespace to the function-shipping layer.
+import './scope.js';

@@ -1,6 +1,5 @@
-import * as api from '../index.js';
 import { coded } from '../errors.js';
-import { decodeValue, encodeValue, setFunctionCodec, type CodecContext } from '../transport/codec.js';
+import { decodeArgs, encodeArgs, setFunctionCodec, type CodecContext } from '../transport/codec.js';
 import type { FnDef } from '../transport/messages.js';
 import { wire } from './wire.js';
 
@@ -20,8 +19,12 @@ import { wire } from './wire.js';
 interface PeerFns {
   /** Ids whose definition this process has sent to the peer. */
   sent: Set<number>;
-  /** Functions received from the peer, by the peer's ids. */
-  received: Map<number, Function>;
+  /**
+   * Functions received from the peer, by the peer's ids. A definition that failed to materialize
+   * (a module not loaded here yet, a free name missing) is kept as is and tried again on each
+   * call: the sender believes it delivered it and will send the id alone from now on.
+   */
+  received: Map<number, Function | FnDef>;
 }
 
 const peers = new Map<number, PeerFns>();
@@ -71,6 +74,28 @@ function flushForget(): void {
   pendingForget.clear();
 }
 
+/** Make every peer forget these functions now (CachingPool.clear), as if they were collected. */
+export function forgetSentFunctions(fns: Function[]): void {
+  const byPeer = new Map<number, number[]>();
+  for (const f of fns) {
+    const id = ids.get(f);
+    if (id === undefined) continue;
+    for (const [pid, p] of peers) {
+      if (!p.sent.delete(id)) continue;
+      let list = byPeer.get(pid);
+      if (!list) byPeer.set(pid, (list = []));
+      list.push(id);
+    }
+  }
+  for (const [pid, fnIds] of byPeer) {
+    try {
+      wire().send(pid, { kind: 'forget', fnIds });
+    } catch {
+      // Gone: nothing to forget there.
+    }
+  }
+}
+
 /** The peer `from` garbage-collected these functions. */
 export function forgetFunctions(from: number, fnIds: number[]): void {
   const p = peers.get(from);
@@ -93,6 +118,18 @@ interface Captured {
   env: Record<string, unknown>;
   f: Function;
 }
+/**
+ * This package's exports, handed over by src/scope.ts once the entry point has loaded (a static
+ * import of the entry from here would be a cycle that breaks direct imports of submodules).
+ */
+let api: Record<string, unknown> = {};
+
+export function setPackageScope(ns: Record<string, unknown>): void {
+  api = ns;
+  byName = null;
+  scope = null;
+}
+
 const captured = new WeakMap<Function, Captured>();
 const moduleRefs = new WeakMap<Function, { url: string; name: string }>();
 const loadedModules = new Map<string, Record<string, unknown>>();
@@ -201,7 +238,8 @@ function defOf(f: Function, ctx: CodecContext): FnDef {
   const c = captured.get(f);
   if (c) {
     const names = Object.keys(c.env);
-    return { kind: 'src', src: sourceOf(c.f), envNames: names, env: encodeValue(names.map((n) => c.env[n]), ctx, 'captured values') };
+    // Encoded like an argument list, so a captured value may itself be a function.
+    return { kind: 'src', src: sourceOf(c.f), envNames: names, env: encodeArgs(names.map((n) => c.env[n]), ctx, 'captured values') };
   }
   const path = functionsByName().get(f);
   if (path) return { kind: 'pkg', path };
@@ -258,7 +296,7 @@ function lookupPath(path: string): Function {
   const internal = internals.get(path);
   if (internal) return internal;
   if (path.startsWith('sharedarrays.')) {
-    const v = (api as Record<string, unknown>)[path.slice('sharedarrays.'.length)];
+    const v = api[path.slice('sharedarrays.'.length)];
     if (typeof v === 'function') return v;
   } else {
     let v: unknown = globalThis;
@@ -283,7 +321,7 @@ function materialize(def: FnDef, ctx: CodecContext): Function {
       return f;
     }
     case 'src': {
-      const env = def.env ? (decodeValue(def.env, ctx) as unknown[]) : [];
+      const env = def.env ? decodeArgs(def.env, ctx) : [];
       return compile(def.src, def.envNames, env);
     }
   }
@@ -292,13 +330,12 @@ function materialize(def: FnDef, ctx: CodecContext): Function {
 /** The function a call from `from` names. */
 export function resolveFn(from: number, fnId: number, def: FnDef | null): Function {
   const p = peerFns(from);
-  if (def) {
-    const f = materialize(def, { peer: from });
-    p.received.set(fnId, f);
-    return f;
-  }
-  const f = p.received.get(fnId);
-  if (!f) throw coded(Error, 'ERR_PROTOCOL', `process ${from} called function #${fnId}, whose definition never arrived`);
+  const known = def ?? p.received.get(fnId);
+  if (!known) throw coded(Error, 'ERR_PROTOCOL', `process ${from} called function #${fnId}, whose definition never arrived`);
+  if (typeof known === 'function') return known;
+  p.received.set(fnId, known);
+  const f = materialize(known, { peer: from });
+  p.received.set(fnId, f);
   return f;
 }
 

@@ -1,0 +1,47 @@
+import { coded } from '../errors.js';
+import { workers } from '../cluster/process-table.js';
+import { remotecallFetch } from '../remote/calls.js';
+import { assertShippable } from '../remote/functions.js';
+import { Range } from '../range.js';
+import { runArrayChunk, runRangeChunk } from './chunk-runner.js';
+import { splitIndices, splitRangeOf } from './splitrange.js';
+
+/**
+ * Julia's `@distributed` (API.md, Parallel loops): the range (or array) is split over
+ * `workers()` by `splitrange` — the first chunks take the extra items — and each worker gets
+ * the body once and runs its whole chunk locally, reducing it. The caller reduces the per-worker
+ * results in worker order, so the result never depends on timing. With no workers, pid 1 works.
+ *
+ * Without a reducer the promise settles once every chunk is done (Julia's `@sync @distributed`).
+ * If a chunk fails, the loop waits for the other chunks to settle (nothing keeps running
+ * unnoticed) and rejects with the first failure in worker order.
+ */
+export function distributed<T>(r: Range | readonly T[], body: (i: T) => unknown): Promise<void>;
+export function distributed<T, V>(r: Range | readonly T[], body: (i: T) => V, reducer: (a: V, b: V) => V): Promise<V>;
+export async function distributed(
+  r: Range | readonly unknown[],
+  body: (i: unknown) => unknown,
+  reducer?: (a: unknown, b: unknown) => unknown,
+): Promise<unknown> {
+  if (!(r instanceof Range) && !Array.isArray(r)) {
+    throw coded(TypeError, 'ERR_INVALID_ARG', 'distributed(r, body): r must be a range (range(0, n)) or an array');
+  }
+  assertShippable(body, 'distributed body');
+  if (reducer !== undefined) assertShippable(reducer, 'distributed reducer');
+  const ws = workers();
+  if (r.length === 0) {
+    if (reducer) throw coded(RangeError, 'ERR_INVALID_ARG', 'distributed: cannot reduce over an empty range (there is no first value)');
+    return undefined;
+  }
+  const red = reducer ?? null;
+  const calls =
+    r instanceof Range
+      ? splitRangeOf(r, ws.length).map((c, i) => remotecallFetch(runRangeChunk, ws[i]!, body, red, c.start, c.step, c.length))
+      : splitIndices(r, ws.length).map((c, i) => remotecallFetch(runArrayChunk, ws[i]!, body, red, r.slice(c.start, c.stop)));
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  if (!red) return undefined;
+  const values = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
+  return values.reduce((a, b) => red(a, b));
+}

@@ -1,0 +1,268 @@
+import { coded, RemoteException, reviveError } from '../errors.js';
+import { myid } from '../cluster/identity.js';
+import { nworkers, workers } from '../cluster/process-table.js';
+import { remotecallFetch } from '../remote/calls.js';
+import { assertShippable, capture } from '../remote/functions.js';
+import { BatchSizer } from './batch-size.js';
+import { runBatch, type Outcome } from './batch-runner.js';
+import { CachingPool, WorkerPool } from './pool.js';
+import { progressSink, type ProgressCallback } from './progress.js';
+
+/**
+ * Julia's pmap (API.md, Parallel loops and maps): `f` over `items` on the pool's workers, results
+ * in input order. Scheduling is dynamic: a worker gets its next batch as soon as it hands back
+ * the last one, so uneven work balances. Items are pulled from the input only when a worker is
+ * free, so an async iterable is consumed with a bounded number of items in flight.
+ *
+ * A failed item is retried (with `retryDelays`, on another worker where possible — also when its
+ * worker died); once retries are exhausted `onError` supplies its value; otherwise the first
+ * failure aborts the map: nothing new is sent, the batches in flight are awaited, and pmap
+ * rejects with that error.
+ */
+export interface RetryState {
+  /** Retries already made for this item (0 on the first failure). */
+  attempt: number;
+  item: unknown;
+  index: number;
+  /** The worker it failed on. */
+  pid: number;
+}
+
+export interface PmapOptions<R = unknown> {
+  pool?: WorkerPool;
+  /** false: run on this process, with nworkers() items at a time. */
+  distributed?: boolean;
+  batchSize?: number | 'auto';
+  onError?: (e: Error) => R;
+  retryDelays?: number[];
+  retryCheck?: (state: RetryState, e: Error) => boolean;
+  onProgress?: ProgressCallback;
+  /** Draw a progress bar with rate and ETA when stdout is a terminal. */
+  progress?: boolean;
+}
+
+type Result = { ok: true; value: unknown } | { ok: false; error: Error };
+/** Runs a batch on a slot (a worker pid, or a local lane). */
+type Executor = (slot: number, items: unknown[]) => Promise<Result[]>;
+
+interface Slots {
+  take(opts: { avoid?: number }): Promise<number>;
+  put(slot: number): void;
+  size(): number;
+}
+
+interface Item {
+  index: number;
+  value: unknown;
+  attempt: number;
+  avoid: number;
+}
+
+export async function pmap<T, R>(
+  f: (x: T) => R | Promise<R>,
+  items: Iterable<T> | AsyncIterable<T>,
+  opts: PmapOptions<Awaited<R>> = {},
+): Promise<Awaited<R>[]> {
+  validate(items, opts);
+  const local = opts.distributed === false || isLocalPool(opts.pool);
+  if (!local) assertShippable(f, 'pmap function');
+  const pool = opts.pool ?? new CachingPool(workers());
+  const slots: Slots = local ? localSlots(opts.distributed === false ? nworkers() : 1) : poolSlots(pool);
+  const exec = local ? localExecutor(f as (x: unknown) => unknown) : remoteExecutor(f as (x: unknown) => unknown, pool);
+  return schedule(items, slots, exec, opts) as Promise<Awaited<R>[]>;
+}
+
+function validate(items: unknown, opts: PmapOptions): void {
+  const iterable =
+    items !== null &&
+    typeof items === 'object' &&
+    (typeof (items as Iterable<unknown>)[Symbol.iterator] === 'function' || typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function');
+  if (!iterable && typeof items !== 'string') throw coded(TypeError, 'ERR_INVALID_ARG', 'pmap(f, items): items must be iterable or async iterable');
+  const b = opts.batchSize;
+  if (b !== undefined && b !== 'auto' && (!Number.isSafeInteger(b) || b < 1)) {
+    throw coded(RangeError, 'ERR_INVALID_ARG', `pmap: batchSize must be a positive integer or 'auto', got ${String(b)}`);
+  }
+  if (opts.retryDelays !== undefined && (!Array.isArray(opts.retryDelays) || opts.retryDelays.some((d) => !(d >= 0)))) {
+    throw coded(TypeError, 'ERR_INVALID_ARG', 'pmap: retryDelays must be an array of non-negative milliseconds');
+  }
+  if (opts.pool !== undefined && !(opts.pool instanceof WorkerPool)) throw coded(TypeError, 'ERR_INVALID_ARG', 'pmap: pool must be a WorkerPool');
+}
+
+/** A pool of just this process (Julia: pmap then runs locally). */
+function isLocalPool(pool: WorkerPool | undefined): boolean {
+  const ws = pool ? pool.workers() : workers();
+  return ws.length === 1 && ws[0] === myid();
+}
+
+function poolSlots(pool: WorkerPool): Slots {
+  return { take: (o) => pool.take(o), put: (p) => pool.put(p), size: () => pool.workers().length };
+}
+
+function localSlots(n: number): Slots {
+  const pool = new WorkerPool(Array.from({ length: n }, (_, i) => i + 1));
+  return { take: (o) => pool.take(o), put: (p) => pool.put(p), size: () => n };
+}
+
+function localExecutor(f: (x: unknown) => unknown): Executor {
+  return async (_slot, items) => {
+    const out: Result[] = [];
+    for (const x of items) {
+      try {
+        out.push({ ok: true, value: await f(x) });
+      } catch (e) {
+        out.push({ ok: false, error: e instanceof Error ? e : new Error(String(e)) });
+      }
+    }
+    return out;
+  };
+}
+
+function remoteExecutor(f: (x: unknown) => unknown, pool: WorkerPool): Executor {
+  // One runner per pmap: it (and `f` with whatever f captured) crosses once per worker.
+  const runner = capture({ f, runBatch }, (batch: unknown[]) => runBatch(f, batch));
+  if (pool instanceof CachingPool) pool.noteShipped(runner);
+  return async (pid, items) => {
+    const outcomes = (await remotecallFetch(runner, pid, items)) as Outcome[];
+    return outcomes.map((o) => (o[0] ? { ok: true, value: o[1] } : { ok: false, error: new RemoteException(pid, reviveError(o[1])) }));
+  };
+}
+
+function totalOf(items: unknown): number | undefined {
+  if (typeof items === 'string') return items.length;
+  const o = items as { length?: unknown; size?: unknown };
+  if (typeof o.length === 'number') return o.length;
+  if (typeof o.size === 'number') return o.size;
+  return undefined;
+}
+
+/** Pull items one batch at a time from a sync or async iterable. */
+function puller(items: Iterable<unknown> | AsyncIterable<unknown>): (max: number) => Promise<unknown[]> {
+  const it: Iterator<unknown> | AsyncIterator<unknown> =
+    typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+      ? (items as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+      : (items as Iterable<unknown>)[Symbol.iterator]();
+  let done = false;
+  return async (max) => {
+    const out: unknown[] = [];
+    while (!done && out.length < max) {
+      const r = await it.next();
+      if (r.done) done = true;
+      else out.push(r.value);
+    }
+    return out;
+  };
+}
+
+async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots: Slots, exec: Executor, opts: PmapOptions): Promise<unknown[]> {
+  const total = totalOf(items);
+  const pull = puller(items);
+  const sizer = new BatchSizer(typeof opts.batchSize === 'number' ? opts.batchSize : null, Math.max(1, slots.size()));
+  const progress = progressSink(opts.onProgress, opts.progress, 'pmap');
+  const results: unknown[] = [];
+  const retries: Item[] = [];
+  const inflight = new Set<Promise<void>>();
+  const waiting = new Set<Promise<void>>();
+  let nextIndex = 0;
+  let sourceDone = false;
+  let done = 0;
+  let failure: Error | null = null;
+
+  const fail = (e: Error): void => {
+    failure ??= e;
+  };
+
+  const settle = (item: Item, r: Result, slot: number): void => {
+    if (r.ok) {
+      results[item.index] = r.value;
+    } else if (canRetry(item, r.error, slot)) {
+      const delay = opts.retryDelays![item.attempt]!;
+      item.attempt++;
+      item.avoid = slot;
+      const later = new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => {
+        waiting.delete(later);
+        retries.push(item);
+      });
+      waiting.add(later);
+      return;
+    } else if (opts.onError) {
+      try {
+        results[item.index] = opts.onError(r.error);
+      } catch (e) {
+        return fail(e as Error);
+      }
+    } else {
+      return fail(r.error);
+    }
+    done++;
+    progress.update(done, total);
+  };
+
+  const canRetry = (item: Item, e: Error, pid: number): boolean => {
+    const delays = opts.retryDelays;
+    if (!delays || item.attempt >= delays.length) return false;
+    // An item that cannot even be sent will not get better by sending it again.
+    if ((e as { code?: string }).code === 'ERR_UNSERIALIZABLE') return false;
+    return opts.retryCheck ? opts.retryCheck({ attempt: item.attempt, item: item.value, index: item.index, pid }, e) : true;
+  };
+
+  const launch = (slot: number, batch: Item[]): void => {
+    const t0 = performance.now();
+    const p: Promise<void> = exec(
+      slot,
+      batch.map((b) => b.value),
+    )
+      .then(
+        (rs) => {
+          sizer.observe(batch.length, performance.now() - t0);
+          slots.put(slot);
+          rs.forEach((r, k) => settle(batch[k]!, r, slot));
+        },
+        (e: unknown) => {
+          // The whole batch failed: the worker died, or the items could not be sent.
+          slots.put(slot);
+          for (const b of batch) settle(b, { ok: false, error: e as Error }, slot);
+        },
+      )
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+
+  try {
+    while (failure === null) {
+      if (retries.length === 0 && sourceDone) {
+        if (inflight.size === 0 && waiting.size === 0) break;
+        await Promise.race([...inflight, ...waiting]);
+        continue;
+      }
+      let slot: number;
+      try {
+        slot = await slots.take(retries.length > 0 ? { avoid: retries[0]!.avoid } : {});
+      } catch (e) {
+        // No worker left in the pool.
+        fail(e as Error);
+        break;
+      }
+      if (failure !== null) {
+        slots.put(slot);
+        break;
+      }
+      const size = sizer.next(total === undefined ? undefined : total - nextIndex + retries.length);
+      const batch = retries.splice(0, size);
+      if (batch.length < size && !sourceDone) {
+        const values = await pull(size - batch.length);
+        if (values.length < size - batch.length) sourceDone = true;
+        for (const value of values) batch.push({ index: nextIndex++, value, attempt: 0, avoid: 0 });
+      }
+      if (batch.length === 0) {
+        slots.put(slot);
+        continue;
+      }
+      launch(slot, batch);
+    }
+    await Promise.allSettled(inflight);
+  } finally {
+    progress.stop();
+  }
+  if (failure !== null) throw failure;
+  return results;
+}

@@ -1,0 +1,221 @@
+import { coded } from '../errors.js';
+import { myid } from '../cluster/identity.js';
+import { hasExited, workerPids } from '../cluster/process-table.js';
+import { remotecallFetch } from '../remote/calls.js';
+import { forgetSentFunctions, registerInternal } from '../remote/functions.js';
+import { registerHandleType } from '../transport/codec.js';
+
+/**
+ * Julia's worker pools. A pool hands out idle workers: `take()` waits for one, `put(pid)` gives
+ * it back, so a worker stays busy until its call finishes. Dead workers are dropped on the way.
+ * A pool sent to another process is a reference: its operations run on the pool's owner.
+ */
+export class WorkerPool {
+  #members = new Set<number>();
+  #idle: number[] = [];
+  #waiters: (() => void)[] = [];
+  /** Set for a pool that arrived from another process: operations go to its owner. */
+  #remote: { owner: number; id: number } | null = null;
+  #id = 0;
+
+  constructor(pids: Iterable<number> = []) {
+    for (const p of pids) this.push(p);
+  }
+
+  /** Add a worker (idle). */
+  push(pid: number): this {
+    if (!Number.isSafeInteger(pid) || pid < 1) throw coded(TypeError, 'ERR_INVALID_ARG', `WorkerPool: ${String(pid)} is not a pid`);
+    if (this.#remote) throw coded(Error, 'ERR_INVALID_ARG', 'push is only possible on the process that owns the pool');
+    if (!this.#members.has(pid)) {
+      this.#members.add(pid);
+      this.put(pid);
+    }
+    return this;
+  }
+
+  /** The live workers of the pool. */
+  workers(): number[] {
+    this.#dropDead();
+    return [...this.#members].sort((a, b) => a - b);
+  }
+
+  get length(): number {
+    return this.workers().length;
+  }
+
+  /** Is a worker idle now? */
+  isready(): boolean {
+    this.#dropDead();
+    return this.#idle.length > 0;
+  }
+
+  /**
+   * Wait for an idle worker and take it. With `avoid`, prefer any other live worker (a retry goes
+   * elsewhere when it can).
+   */
+  async take(opts: { avoid?: number } = {}): Promise<number> {
+    if (this.#remote) return remotecallFetch(poolTake, this.#remote.owner, this.#remote.id, opts.avoid ?? 0);
+    for (;;) {
+      this.#dropDead();
+      if (this.#members.size === 0) throw coded(Error, 'ERR_NO_WORKERS', 'No active worker available in pool');
+      const k = this.#idle.findIndex((p) => p !== opts.avoid);
+      if (k >= 0) return this.#idle.splice(k, 1)[0]!;
+      // Only the worker to avoid is idle, and no other could ever come back: take it after all.
+      if (this.#idle.length > 0 && this.#members.size === 1) return this.#idle.shift()!;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /** Give a worker back. */
+  put(pid: number): void {
+    if (this.#remote) {
+      void remotecallFetch(poolPut, this.#remote.owner, this.#remote.id, pid).catch(() => undefined);
+      return;
+    }
+    if (this.#members.has(pid) && !hasExited(pid) && !this.#idle.includes(pid)) this.#idle.push(pid);
+    // Wake waiters even for a dead worker: they re-check, and may now settle for the one to avoid.
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Run `f(...args)` on an idle worker of the pool, which is busy until the call finishes. */
+  async remotecallFetch<R>(f: (...args: never[]) => R, ...args: unknown[]): Promise<Awaited<R>> {
+    const pid = await this.take();
+    try {
+      return await remotecallFetch(f as (...a: unknown[]) => R, pid, ...args);
+    } finally {
+      this.put(pid);
+    }
+  }
+
+  #dropDead(): void {
+    for (const p of this.#members) {
+      if (p !== myid() && hasExited(p)) {
+        this.#members.delete(p);
+        this.#idle = this.#idle.filter((q) => q !== p);
+      }
+    }
+    // A member leaving may leave waiters with no worker at all: let them see it.
+    if (this.#members.size === 0) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /** @internal Keep pools that were sent elsewhere reachable by id on their owner. */
+  static register(pool: WorkerPool): number {
+    if (pool.#id === 0) {
+      pool.#id = nextPoolId++;
+      pools.set(pool.#id, new WeakRef(pool));
+    }
+    return pool.#id;
+  }
+
+  /** @internal */
+  static remote(owner: number, id: number): WorkerPool {
+    if (owner === myid()) {
+      const p = pools.get(id)?.deref();
+      if (p) return p;
+    }
+    const p = new WorkerPool();
+    p.#remote = { owner, id };
+    return p;
+  }
+
+  /** @internal */
+  static isRemote(pool: WorkerPool): boolean {
+    return pool.#remote !== null;
+  }
+
+  toString(): string {
+    return this.#remote ? `WorkerPool(on ${this.#remote.owner})` : `WorkerPool([${this.workers().join(', ')}])`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+/**
+ * A pool that remembers which functions it shipped, so `clear()` can make its workers forget
+ * them (and the values they captured). Every function already travels once per worker and is
+ * cached there (Julia's CachingPool behaviour is the default here); this pool adds the explicit
+ * release.
+ */
+export class CachingPool extends WorkerPool {
+  readonly #shipped = new Set<Function>();
+
+  /** @internal Note a function sent through this pool. */
+  noteShipped(f: Function): void {
+    this.#shipped.add(f);
+  }
+
+  /** Make the workers drop the functions shipped through this pool. */
+  clear(): void {
+    forgetSentFunctions([...this.#shipped]);
+    this.#shipped.clear();
+  }
+}
+
+let nextPoolId = 1;
+const pools = new Map<number, WeakRef<WorkerPool>>();
+
+function ownedPool(id: number): WorkerPool {
+  const p = id === 0 ? defaultWorkerPool() : pools.get(id)?.deref();
+  if (!p) throw coded(Error, 'ERR_REF_FINALIZED', `worker pool #${id} no longer exists on process ${myid()}`);
+  return p;
+}
+
+function poolTake(id: number, avoid: number): Promise<number> {
+  return ownedPool(id).take(avoid ? { avoid } : {});
+}
+registerInternal('poolTake', poolTake);
+
+function poolPut(id: number, pid: number): void {
+  ownedPool(id).put(pid);
+}
+registerInternal('poolPut', poolPut);
+
+let defaultPool: WorkerPool | null = null;
+
+function fetchDefaultPool(): WorkerPool {
+  return defaultWorkerPool();
+}
+registerInternal('defaultWorkerPool', fetchDefaultPool);
+
+/**
+ * The pool of every worker (new workers join it; removed ones leave). With no workers it holds
+ * the master, which then does the work. On a worker it is the master's pool.
+ */
+export function defaultWorkerPool(): WorkerPool {
+  if (myid() !== 1) {
+    defaultPool ??= WorkerPool.remote(1, 0);
+    return defaultPool;
+  }
+  defaultPool ??= new WorkerPool();
+  const live = workerPids();
+  for (const p of live.length > 0 ? live : [1]) defaultPool.push(p);
+  if (live.length > 0) {
+    // The master only stands in while there are no workers.
+    const current = defaultPool.workers();
+    if (current.includes(1)) {
+      defaultPool = new WorkerPool(live);
+    }
+  }
+  return defaultPool;
+}
+
+registerHandleType<WorkerPool>({
+  tag: 'pool',
+  classes: [WorkerPool, CachingPool],
+  encode(pool) {
+    if (WorkerPool.isRemote(pool)) throw coded(TypeError, 'ERR_UNSERIALIZABLE', 'a pool received from another process cannot be forwarded again');
+    return { owner: myid(), id: pool === defaultPool ? 0 : WorkerPool.register(pool) };
+  },
+  decode(d) {
+    const { owner, id } = d as { owner: number; id: number };
+    return id === 0 && owner === 1 && myid() !== 1 ? defaultWorkerPool() : WorkerPool.remote(owner, id);
+  },
+});
