@@ -7,6 +7,13 @@
  */
 import { range, type Range } from '../../src/index.js';
 
+let verbose = false;
+
+/** Print every chunk's ranges, as the seed's `@show` does (in this process). */
+export function setVerbose(on: boolean): void {
+  verbose = on;
+}
+
 /** What the kernels need of an array: a SharedArray works, and so does `{ data, dims }`. */
 export interface Float64Array3 {
   readonly data: Float64Array;
@@ -38,6 +45,8 @@ export function myrange(q: Float64Array3, idx: number, nchunks: number): [Range,
  * ignores out-of-bounds writes.
  */
 export function advectionChunk(q: Float64Array3, u: Float64Array3, irange: Range, jrange: Range, trange: Range): void {
+  // The seed's `@show (irange, jrange, trange)`: with --verbose, each call says what it does.
+  if (verbose) console.log(`(irange, jrange, trange) = (${irange}, ${jrange}, ${trange})`);
   const [n1, n2, n3] = dims3(q);
   const ud = u.data;
   const qd = q.data;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -38,6 +38,8 @@ let privateDir: string | null = null;
 
 /** The master's private socket directory (0700), removed when the master exits normally. */
 export function socketDir(): string {
+  // Made again if it went away meanwhile (e.g. removed by hand while no worker ran).
+  if (privateDir && !existsSync(privateDir)) privateDir = null;
   if (!privateDir) {
     privateDir = mkdtempSync(join(tmpdir(), 'sharedarrays-'));
     const dir = privateDir;

@@ -151,6 +151,8 @@ async function removeOne(pid: number, rec: WorkerRecord): Promise<void> {
   disconnect(pid);
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     if (await exitedWithin(rec.exited, GRACE_MS)) break;
+    // Say so, as Julia does ("Sending SIGQUIT"): a worker ignoring exit is usually stuck in a loop.
+    process.stderr.write(`rmprocs: worker ${pid} did not exit; sending ${signal}\n`);
     rec.launched.child.kill(signal);
   }
   await rec.exited;

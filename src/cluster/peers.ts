@@ -29,6 +29,8 @@ class Peer {
   /** Reference-count changes for this peer's references, sent ahead of any other message. */
   deltas: number[] = [];
   deltasScheduled = false;
+  /** A dial is in progress: a second one (e.g. a connectTo racing our own dial) must not start. */
+  dialing = false;
 
   constructor(readonly pid: number) {}
 
@@ -87,7 +89,9 @@ function peerFor(pid: number): Peer {
   }
   const peer = new Peer(pid);
   peers.set(pid, peer);
-  if (myid() < pid) void dial(peer, info.address);
+  // A failed dial has already failed this peer's requests (lose); the rejection is not news,
+  // and left unhandled it would take the whole process down.
+  if (myid() < pid) dial(peer, info.address).catch(() => undefined);
   else peerFor(1).send(encodeMsg({ kind: 'requestConnect', from: myid(), to: pid }));
   return peer;
 }
@@ -95,6 +99,11 @@ function peerFor(pid: number): Peer {
 /** Connect to a process's listening socket and authenticate. */
 export async function dial(peer: Peer | number, address: string): Promise<void> {
   const p = typeof peer === 'number' ? (peers.get(peer) ?? newPeer(peer)) : peer;
+  // One connection per pair. Two workers that call each other first at the same moment race:
+  // the lower one dials for itself and again on the master's connectTo. A second connection
+  // would be refused by the other side, and its close would pass for the peer's death.
+  if (p.dialing || (p.conn && !p.conn.closed)) return;
+  p.dialing = true;
   const socket = net.connect(address);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -108,6 +117,8 @@ export async function dial(peer: Peer | number, address: string): Promise<void> 
     socket.destroy();
     lose(p, err as Error);
     throw err;
+  } finally {
+    p.dialing = false;
   }
 }
 
@@ -129,6 +140,11 @@ export function accept(pid: number, socket: net.Socket, rest: Buffer): void {
 }
 
 function attach(p: Peer, socket: net.Socket, rest: Buffer): void {
+  if (p.conn && !p.conn.closed) {
+    // Never replace a live connection: the replaced one's close would be taken for a death.
+    socket.destroy();
+    return;
+  }
   const conn = new Connection(
     socket,
     rest,

@@ -58,14 +58,16 @@ function hasControlPipe(): boolean {
 let settings: StartSettings;
 let server: net.Server;
 
-function cleanupAndExit(code: number): never {
+function cleanupAndExit(code: number, removeDir: boolean): never {
   try {
     server?.close();
     unlinkSync(settings.address);
   } catch {
     // Already gone.
   }
-  if (settings?.dir) {
+  // The directory is the master's: only when the master is gone does the last worker out remove
+  // it. A worker removed by rmprocs must leave it, or the master's next addprocs finds no directory.
+  if (removeDir && settings?.dir) {
     try {
       rmdirSync(settings.dir);
     } catch {
@@ -95,7 +97,7 @@ function onControl(from: number, m: Msg): void {
       interruptRunning(m.upTo);
       return;
     case 'exit':
-      return cleanupAndExit(0);
+      return cleanupAndExit(0, false);
     default:
       return;
   }
@@ -103,7 +105,7 @@ function onControl(from: number, m: Msg): void {
 
 function onLost(pid: number): void {
   // Without its master a worker has no purpose (Julia: exit code 1).
-  if (pid === 1) cleanupAndExit(1);
+  if (pid === 1) cleanupAndExit(1, true);
 }
 
 async function main(): Promise<void> {
@@ -115,6 +117,11 @@ async function main(): Promise<void> {
   }
   // SIGINT is how Ctrl-C in the master's terminal reaches workers; interrupts come through fd 3.
   process.on('SIGINT', () => undefined);
+  // A stray rejection in user code (a remoteDo that forgot a catch) is printed, as Julia prints an
+  // unhandled task error, instead of killing the worker and everything stored on it.
+  process.on('unhandledRejection', (e) => {
+    console.error(`Unhandled rejection on worker ${myid()}:`, e);
+  });
   setRoleHandlers(onControl, onLost);
   server = net.createServer((socket) => {
     socket.on('error', () => undefined);

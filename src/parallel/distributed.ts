@@ -17,7 +17,8 @@ import { splitIndices, splitRangeOf } from './splitrange.js';
  * unnoticed) and rejects with the first failure in worker order.
  */
 export function distributed<T>(r: Range | readonly T[], body: (i: T) => unknown): Promise<void>;
-export function distributed<T, V>(r: Range | readonly T[], body: (i: T) => V, reducer: (a: V, b: V) => V): Promise<V>;
+// An async body's values are awaited before they are reduced, so the reducer sees V, not Promise<V>.
+export function distributed<T, V>(r: Range | readonly T[], body: (i: T) => V | PromiseLike<V>, reducer: (a: V, b: V) => V): Promise<V>;
 export async function distributed(
   r: Range | readonly unknown[],
   body: (i: unknown) => unknown,

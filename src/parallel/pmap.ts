@@ -119,7 +119,11 @@ function localExecutor(f: (x: unknown) => unknown): Executor {
 
 function remoteExecutor(f: (x: unknown) => unknown, pool: WorkerPool): Executor {
   // One runner per pmap: it (and `f` with whatever f captured) crosses once per worker.
-  const runner = capture({ f, runBatch }, (batch: unknown[]) => runBatch(f, batch));
+  // The runner travels as source text, so it names only captured locals: an imported binding
+  // may be renamed by whatever compiled this module (vitest turns `runBatch` into
+  // `__vite_ssr_import_N__.runBatch`), and that name exists on no worker.
+  const run = runBatch;
+  const runner = capture({ f, run }, (batch: unknown[]) => run(f, batch));
   if (pool instanceof CachingPool) pool.noteShipped(runner);
   return async (pid, items) => {
     const outcomes = (await remotecallFetch(runner, pid, items)) as Outcome[];
@@ -205,6 +209,19 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
     return opts.retryCheck ? opts.retryCheck({ attempt: item.attempt, item: item.value, index: item.index, pid }, e) : true;
   };
 
+  // Retries that may go to `slot`. The slot was asked for while retries[0] was (or was not yet)
+  // waiting, so it can be the very worker a retry failed on: such a retry stays queued for
+  // another worker, unless this one is the only worker left.
+  const retriesFor = (slot: number, size: number): Item[] => {
+    if (slots.size() <= 1) return retries.splice(0, size);
+    const out: Item[] = [];
+    for (let k = 0; k < retries.length && out.length < size; ) {
+      if (retries[k]!.avoid !== slot) out.push(...retries.splice(k, 1));
+      else k++;
+    }
+    return out;
+  };
+
   const launch = (slot: number, batch: Item[]): void => {
     const t0 = performance.now();
     const p: Promise<void> = exec(
@@ -247,7 +264,7 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
         break;
       }
       const size = sizer.next(total === undefined ? undefined : total - nextIndex + retries.length);
-      const batch = retries.splice(0, size);
+      const batch = retriesFor(slot, size);
       if (batch.length < size && !sourceDone) {
         const values = await pull(size - batch.length);
         if (values.length < size - batch.length) sourceDone = true;

@@ -14,8 +14,13 @@ export class WorkerPool {
   #members = new Set<number>();
   #idle: number[] = [];
   #waiters: (() => void)[] = [];
-  /** Set for a pool that arrived from another process: operations go to its owner. */
-  #remote: { owner: number; id: number } | null = null;
+  /**
+   * Set for a pool that arrived from another process: take/put go to its owner. `members` is the
+   * owner's membership when the pool was sent (as Julia serializes a WorkerPool's worker set);
+   * null for the default pool, whose members are the cluster's workers, which every process
+   * mirrors.
+   */
+  #remote: { owner: number; id: number; members: number[] | null } | null = null;
   #id = 0;
 
   constructor(pids: Iterable<number> = []) {
@@ -35,6 +40,7 @@ export class WorkerPool {
 
   /** The live workers of the pool. */
   workers(): number[] {
+    if (this.#remote?.members === null) return workerPids();
     this.#dropDead();
     return [...this.#members].sort((a, b) => a - b);
   }
@@ -43,10 +49,22 @@ export class WorkerPool {
     return this.workers().length;
   }
 
-  /** Is a worker idle now? */
+  /**
+   * Is a worker idle now? Only the owner knows, synchronously: on a pool received from another
+   * process this throws; ask with `isreadyAsync()` there.
+   */
   isready(): boolean {
+    if (this.#remote) {
+      throw coded(Error, 'ERR_INVALID_ARG', `this pool lives on process ${this.#remote.owner}: use await pool.isreadyAsync() here`);
+    }
     this.#dropDead();
     return this.#idle.length > 0;
+  }
+
+  /** `isready()` that also works on a pool received from another process (asks its owner). */
+  async isreadyAsync(): Promise<boolean> {
+    if (this.#remote) return remotecallFetch(poolIsready, this.#remote.owner, this.#remote.id);
+    return this.isready();
   }
 
   /**
@@ -114,19 +132,26 @@ export class WorkerPool {
   }
 
   /** @internal */
-  static remote(owner: number, id: number): WorkerPool {
+  static remote(owner: number, id: number, members: number[] | null): WorkerPool {
     if (owner === myid()) {
       const p = pools.get(id)?.deref();
       if (p) return p;
     }
     const p = new WorkerPool();
-    p.#remote = { owner, id };
+    p.#remote = { owner, id, members };
+    if (members) for (const m of members) p.#members.add(m);
     return p;
   }
 
-  /** @internal */
-  static isRemote(pool: WorkerPool): boolean {
-    return pool.#remote !== null;
+  /** @internal The owner's view, sent along with the pool. */
+  static snapshot(pool: WorkerPool): number[] {
+    return pool.workers();
+  }
+
+  /** @internal Where a received pool lives (null for a pool owned here). */
+  static remoteOf(pool: WorkerPool): { owner: number; id: number; members: number[] | null } | null {
+    const r = pool.#remote;
+    return r && { owner: r.owner, id: r.id, members: r.members === null ? null : pool.workers() };
   }
 
   toString(): string {
@@ -178,6 +203,11 @@ function poolPut(id: number, pid: number): void {
 }
 registerInternal('poolPut', poolPut);
 
+function poolIsready(id: number): boolean {
+  return ownedPool(id).isready();
+}
+registerInternal('poolIsready', poolIsready);
+
 let defaultPool: WorkerPool | null = null;
 
 function fetchDefaultPool(): WorkerPool {
@@ -191,7 +221,7 @@ registerInternal('defaultWorkerPool', fetchDefaultPool);
  */
 export function defaultWorkerPool(): WorkerPool {
   if (myid() !== 1) {
-    defaultPool ??= WorkerPool.remote(1, 0);
+    defaultPool ??= WorkerPool.remote(1, 0, null);
     return defaultPool;
   }
   defaultPool ??= new WorkerPool();
@@ -211,11 +241,15 @@ registerHandleType<WorkerPool>({
   tag: 'pool',
   classes: [WorkerPool, CachingPool],
   encode(pool) {
-    if (WorkerPool.isRemote(pool)) throw coded(TypeError, 'ERR_UNSERIALIZABLE', 'a pool received from another process cannot be forwarded again');
-    return { owner: myid(), id: pool === defaultPool ? 0 : WorkerPool.register(pool) };
+    // A received pool forwards as the owner's reference: ids are the owner's, so any process
+    // can reach it, and back on the owner it is the owner's own object.
+    const fwd = WorkerPool.remoteOf(pool);
+    if (fwd) return { owner: fwd.owner, id: fwd.id, members: fwd.members };
+    const id = pool === defaultPool ? 0 : WorkerPool.register(pool);
+    return { owner: myid(), id, members: id === 0 ? null : WorkerPool.snapshot(pool) };
   },
   decode(d) {
-    const { owner, id } = d as { owner: number; id: number };
-    return id === 0 && owner === 1 && myid() !== 1 ? defaultWorkerPool() : WorkerPool.remote(owner, id);
+    const { owner, id, members } = d as { owner: number; id: number; members: number[] | null };
+    return id === 0 && owner === 1 && myid() !== 1 ? defaultWorkerPool() : WorkerPool.remote(owner, id, members ?? null);
   },
 });

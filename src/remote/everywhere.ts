@@ -41,7 +41,11 @@ export async function everywhere(target: string | URL | (() => unknown), opts: E
   // Remote processes first (concurrently), this one last, as Julia does.
   const remote = pids.filter((p) => p !== myid());
   const results = new Map<number, PromiseSettledResult<unknown>>();
-  const settled = await Promise.allSettled(remote.map((p) => remotecallWait(fn as () => unknown, p, ...(args as []))));
+  // Only completion matters: release each result at once rather than leaving it stored on its
+  // worker until this process happens to garbage-collect the Future.
+  const settled = await Promise.allSettled(
+    remote.map((p) => remotecallWait(fn as () => unknown, p, ...(args as [])).then((f) => f.finalize())),
+  );
   remote.forEach((p, i) => results.set(p, settled[i]!));
   if (pids.includes(myid())) {
     try {

@@ -284,7 +284,9 @@ function compile(src: string, envNames: string[], envValues: unknown[]): Functio
   const key = `${envNames.join(',')}\n${src}`;
   let factory = compiled.get(key);
   if (!factory) {
-    factory = new Function(...names, ...envNames, `return (${src}\n);`);
+    // Strict, as the ES modules most functions come from are: an assignment to a name the
+    // worker lacks then fails (ReferenceError) instead of silently creating a global there.
+    factory = new Function(...names, ...envNames, `'use strict'; return (${src}\n);`);
     if (compiled.size >= COMPILE_CACHE) compiled.delete(compiled.keys().next().value as string);
     compiled.set(key, factory);
   }

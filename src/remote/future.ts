@@ -1,4 +1,4 @@
-import { coded, InvalidStateException, reviveError, RemoteException, type ErrorShape } from '../errors.js';
+import { coded, InvalidStateException, ProcessExitedException, reviveError, RemoteException, type ErrorShape } from '../errors.js';
 import { myid } from '../cluster/identity.js';
 import { decodeValue, encodeValue, registerHandleType, EMPTY_PAYLOAD, type CodecContext } from '../transport/codec.js';
 import { RefOp, type RRID } from '../transport/messages.js';
@@ -32,8 +32,9 @@ export class Future<T = unknown> extends RemoteRef {
 
   /** Wait for the value and return it; the first fetch caches it locally. */
   fetch(): Promise<T> {
+    // A finalized Future rejects (never throws synchronously), even when it had cached a value.
+    if (this.isFinalized) return Promise.reject(this.finalizedError('fetch'));
     if (this.#hasValue) return this.#error ? Promise.reject(this.#error) : Promise.resolve(this.#value as T);
-    this.assertLive('fetch');
     this.#fetching ??= this.where === myid() ? this.#fetchLocal() : this.#fetchRemote();
     return this.#fetching;
   }
@@ -71,11 +72,11 @@ export class Future<T = unknown> extends RemoteRef {
 
   /** Wait until the value exists (errors are thrown, as fetch would). */
   async wait(): Promise<this> {
+    this.assertLive('wait');
     if (this.#hasValue) {
       if (this.#error) throw this.#error;
       return this;
     }
-    this.assertLive('wait');
     if (this.where === myid()) {
       this.ensureHeld();
       const e = futureEntry(this.rr);
@@ -91,8 +92,8 @@ export class Future<T = unknown> extends RemoteRef {
 
   /** Has the value been set? (A remote owner is asked.) */
   async isready(): Promise<boolean> {
-    if (this.#hasValue) return true;
     this.assertLive('isready');
+    if (this.#hasValue) return true;
     this.ensureHeld();
     if (this.where === myid()) return futureEntry(this.rr).settled;
     const reply = await request(this.where, (reqId) => ({ kind: 'ref', reqId, op: RefOp.IsReady, rr: this.rr, count: 0, value: EMPTY_PAYLOAD }));
@@ -131,8 +132,8 @@ export class Future<T = unknown> extends RemoteRef {
 
   /** @internal Codec: cached value travels with a fetched Future; otherwise a counted reference. */
   static encodeHandle(f: Future, ctx: CodecContext): unknown {
-    if (f.#hasValue && !f.#error) return { where: f.where, whence: f.whence, id: f.id, value: [f.#value] };
     f.assertLive('send');
+    if (f.#hasValue && !f.#error) return { where: f.where, whence: f.whence, id: f.id, value: [f.#value] };
     f.ensureHeld();
     f.countHandOver(ctx.peer);
     return { where: f.where, whence: f.whence, id: f.id };
@@ -164,7 +165,18 @@ function futureSetError(): Error {
 
 /** An error stored on the owner, as the caller sees it. */
 export function asRemote(pid: number, shape: ErrorShape): Error {
-  return shape.code === 'ERR_PROCESS_EXITED' ? reviveError(shape) : new RemoteException(pid, reviveError(shape));
+  if (shape.code === 'ERR_PROCESS_EXITED') {
+    // Never wrapped (API.md, Errors), and a real ProcessExitedException with the dead pid, so
+    // `instanceof` and `.pid` work on the caller as they do for a direct call.
+    const dead = /^process (\d+) has exited/.exec(shape.message);
+    if (dead) {
+      const err = new ProcessExitedException(Number(dead[1]));
+      if (shape.stack !== undefined) err.stack = shape.stack;
+      return err;
+    }
+    return reviveError(shape);
+  }
+  return new RemoteException(pid, reviveError(shape));
 }
 
 /** A failed reply's error: RemoteException, except errors raised by the runtime itself about refs. */

@@ -96,9 +96,11 @@ export abstract class RemoteRef {
   }
 
   protected assertLive(what: string): void {
-    if (this.#finalized) {
-      throw coded(Error, 'ERR_REF_FINALIZED', `${what}: this reference was finalized; it can no longer be used`);
-    }
+    if (this.#finalized) throw this.finalizedError(what);
+  }
+
+  protected finalizedError(what: string): Error {
+    return coded(Error, 'ERR_REF_FINALIZED', `${what}: this reference was finalized; it can no longer be used`);
   }
 
   /** Release this handle now (Julia's `finalize`); later use rejects. */

@@ -70,23 +70,61 @@ export function participants(pids: unknown): readonly number[] {
 interface Cached {
   /** Participants hold their object (and so their mapping) until the creator releases it. */
   strong: SharedArray<DType> | null;
-  weak: WeakRef<SharedArray<DType>>;
+  /**
+   * Every object of the family in this process: the first one and its reshape siblings (made
+   * here or arrived with other dims). An arrival returns the one with its dims, so a reshape'd
+   * array is the same object on every arrival too; a release closes them all, so no sibling keeps
+   * a participant's mapping alive after the creator released the array.
+   */
+  members: Set<WeakRef<SharedArray<DType>>>;
 }
 const cache = new Map<number, Cached>();
 const uncache = new FinalizationRegistry<number>((key) => {
   const c = cache.get(key);
-  if (c && !c.strong && c.weak.deref() === undefined) cache.delete(key);
+  if (c && !c.strong && live(c).length === 0) cache.delete(key);
 });
+
+function live(c: Cached): SharedArray<DType>[] {
+  const out: SharedArray<DType>[] = [];
+  for (const ref of c.members) {
+    const S = ref.deref();
+    if (S) out.push(S);
+    else c.members.delete(ref);
+  }
+  return out;
+}
 
 function remember(S: SharedArray<DType>, strong: boolean): void {
   const key = sidKey(familyOf(S).sid);
-  cache.set(key, { strong: strong ? S : null, weak: new WeakRef(S) });
+  cache.set(key, { strong: strong ? S : null, members: new Set([new WeakRef(S)]) });
   uncache.register(S, key);
 }
 
-function cached(key: number): SharedArray<DType> | undefined {
+/** A reshape sibling made in this process (SharedArray.reshape) joins its family's entry. */
+export function rememberSibling(S: SharedArray<DType>): void {
+  const key = sidKey(familyOf(S).sid);
   const c = cache.get(key);
-  return c?.strong ?? c?.weak.deref();
+  if (!c) return; // released already: the sibling is closed with its mapping, or unmapped
+  live(c); // drop collected siblings, so that a loop of reshapes does not grow the set
+  c.members.add(new WeakRef(S));
+  uncache.register(S, key);
+}
+
+/** This process's object of the family with these dims: an open one first, the first one first. */
+function cached(key: number, dims: readonly number[]): SharedArray<DType> | undefined {
+  const c = cache.get(key);
+  if (!c) return undefined;
+  const all = live(c);
+  if (c.strong && !all.includes(c.strong)) all.unshift(c.strong);
+  const sameDims = (S: SharedArray<DType>): boolean => S.dims.length === dims.length && S.dims.every((d, i) => d === dims[i]);
+  const open = all.filter((S) => !S.isClosed);
+  const hit = open.find(sameDims);
+  if (hit) return hit;
+  const base = open[0];
+  // Another shape of an open array: a new sibling over the same mapping (it remembers itself).
+  if (base) return base.reshape([...dims]);
+  // Closed here: later use throws ERR_ARRAY_CLOSED (the memory is gone; never remap it).
+  return all.find(sameDims) ?? all[0];
 }
 
 // --- creation -----------------------------------------------------------------------------------
@@ -124,7 +162,9 @@ export async function distribute<D extends DType>(S: SharedArray<D>, init: Share
 function releaseHere(key: number): void {
   const c = cache.get(key);
   cache.delete(key);
-  void c?.strong?.close();
+  if (!c) return;
+  // Every object of the family here, reshape siblings included: the last close unmaps.
+  for (const S of new Set([...(c.strong ? [c.strong] : []), ...live(c)])) void S.close();
 }
 registerInternal('releaseSharedArray', releaseHere);
 
@@ -160,11 +200,8 @@ interface Handle {
 }
 
 function arrive(h: Handle): SharedArray<DType> {
-  const hit = cached(sidKey(h.sid));
-  if (hit) {
-    const same = hit.dims.length === h.dims.length && hit.dims.every((d, i) => d === h.dims[i]);
-    return same || hit.isClosed ? hit : hit.reshape([...h.dims]);
-  }
+  const hit = cached(sidKey(h.sid), h.dims);
+  if (hit) return hit;
   const family: Family = { sid: h.sid, bytes: h.bytes, pids: h.pids, share: null, file: h.file, released: false };
   const participant = h.pids.includes(myid());
   let mapping: Mapping | null = null;

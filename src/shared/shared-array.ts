@@ -4,7 +4,7 @@ import { formatDims, lengthOf, linearIndex, normalizeDims } from './layout.js';
 import { createSegment, type Mapping } from './segment.js';
 import { fileRequest, mapFile, type FileOptions } from './file.js';
 import { showArray, summary } from './inspect.js';
-import { distribute, newFamily, participants, registerSharedArrayTransfer, releaseEverywhere, releaseWhenUnused, type Family } from './family.js';
+import { distribute, newFamily, participants, registerSharedArrayTransfer, releaseEverywhere, releaseWhenUnused, rememberSibling, type Family } from './family.js';
 
 // Generic so that `init` sees the array's own dtype; `SharedArrayOptions` alone is the contract's form.
 export interface SharedArrayOptions<D extends DType = any> {
@@ -146,7 +146,10 @@ export class SharedArray<D extends DType> {
         `cannot reshape a ${formatDims(this.dims)} array (${this.length} elements) to ${formatDims(shape)} (${length} elements)`,
       );
     }
-    return new SharedArray(this.dtype, shape, this.pids, this.#mapping, this.#family);
+    const sibling = new SharedArray(this.dtype, shape, this.pids, this.#mapping, this.#family);
+    // Known to the family: it comes back as itself, and a release by the creator closes it too.
+    rememberSibling(sibling);
+    return sibling;
   }
 
   /**

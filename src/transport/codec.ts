@@ -115,8 +115,11 @@ function prepare(v: unknown, path: string, st: WalkState, topLevelFn: boolean): 
   const handle = typesByProto.get(proto as object);
   if (handle) {
     st.refs = true;
-    const rec = { [REF_KEY]: handle.tag, d: handle.encode(obj, st.ctx) };
+    const rec: Record<string, unknown> = { [REF_KEY]: handle.tag, d: undefined };
     st.seen.set(obj, rec);
+    // A handle's record may carry values that hold handles themselves (a fetched Future travels
+    // with its value inline, and that value may be a SharedArray): walk it like any other data.
+    rec.d = prepare(handle.encode(obj, st.ctx), `${path}<${handle.tag}>`, st, false);
     return rec;
   }
   if (Array.isArray(obj)) return prepareArray(obj, path, st);
@@ -291,7 +294,8 @@ function revive(v: unknown, ctx: CodecContext, seen: Map<object, unknown>): unkn
   const rec = v as Record<string, unknown>;
   const tag = rec[REF_KEY];
   if (typeof tag === 'string') {
-    const value = tag === 'fn' ? decodeFunction(rec.d, ctx) : decodeHandle(tag, rec.d, ctx);
+    // Handles inside a handle's record (see prepare) are revived before the handle itself.
+    const value = tag === 'fn' ? decodeFunction(rec.d, ctx) : decodeHandle(tag, revive(rec.d, ctx, seen), ctx);
     seen.set(v, value);
     return value;
   }
