@@ -1,12 +1,12 @@
 import { coded, RemoteException, errorShape } from '../errors.js';
 import { myid } from '../cluster/identity.js';
 import { workers } from '../cluster/process-table.js';
-import { decodeValue, encodeArgs } from '../transport/codec.js';
+import { encodeArgs } from '../transport/codec.js';
 import { CallMode } from '../transport/messages.js';
-import { replyError, Future } from './future.js';
+import { readDone, readValue, Future } from './future.js';
 import { assertShippable, fnWire } from './functions.js';
 import { changeClients, futureEntry, settleFuture } from './ref-store.js';
-import { request } from './requests.js';
+import { nextRequestId, request } from './requests.js';
 import { newRRID } from './rrid.js';
 import { wire } from './wire.js';
 
@@ -62,21 +62,28 @@ export function remotecall<F extends Fn>(f: F, pid: number, ...args: Parameters<
 }
 
 /** Call `f(...args)` on `pid` and return its value (one round trip). */
-export async function remotecallFetch<F extends Fn>(f: F, pid: number, ...args: Parameters<F>): Promise<Result<F>> {
-  checkPid(pid, 'remotecallFetch');
-  assertShippable(f);
-  if (pid === myid()) {
-    try {
-      return (await f(...args)) as Result<F>;
-    } catch (e) {
-      throw new RemoteException(pid, e instanceof Error ? e : new Error(String(e)));
-    }
+export function remotecallFetch<F extends Fn>(f: F, pid: number, ...args: Parameters<F>): Promise<Result<F>> {
+  // Not async: the request's own promise is the one returned (the hot path of every call).
+  try {
+    checkPid(pid, 'remotecallFetch');
+    assertShippable(f);
+    if (pid === myid()) return fetchLocal(f, pid, args);
+    const payload = encodeArgs(args, { peer: pid });
+    const { fnId, fnDef } = fnWire(f, pid);
+    const msg = { kind: 'call', reqId: nextRequestId(), mode: CallMode.Fetch, rr: null, fnId, fnDef, args: payload } as const;
+    return request(pid, msg, readValue) as Promise<Result<F>>;
+  } catch (e) {
+    return Promise.reject(e);
   }
-  const payload = encodeArgs(args, { peer: pid });
-  const { fnId, fnDef } = fnWire(f, pid);
-  const reply = await request(pid, (reqId) => ({ kind: 'call', reqId, mode: CallMode.Fetch, rr: null, fnId, fnDef, args: payload }));
-  if (!reply.ok) throw replyError(pid, reply);
-  return decodeValue(reply.value, { peer: pid }) as Result<F>;
+}
+
+/** A call to this process: the very same argument objects; its errors as RemoteException. */
+async function fetchLocal<F extends Fn>(f: F, pid: number, args: Parameters<F>): Promise<Result<F>> {
+  try {
+    return (await f(...args)) as Result<F>;
+  } catch (e) {
+    throw new RemoteException(pid, e instanceof Error ? e : new Error(String(e)));
+  }
 }
 
 /** Call `f(...args)` on `pid`, wait until it is done; the value stays there behind the Future. */
@@ -88,8 +95,7 @@ export async function remotecallWait<F extends Fn>(f: F, pid: number, ...args: P
   const { fnId, fnDef } = fnWire(f, pid);
   const rr = newRRID();
   const fut = Future.forCall<Result<F>>(pid, rr);
-  const reply = await request(pid, (reqId) => ({ kind: 'call', reqId, mode: CallMode.Wait, rr, fnId, fnDef, args: payload }));
-  if (!reply.ok) throw replyError(pid, reply);
+  await request(pid, { kind: 'call', reqId: nextRequestId(), mode: CallMode.Wait, rr, fnId, fnDef, args: payload }, readDone);
   return fut;
 }
 

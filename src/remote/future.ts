@@ -1,10 +1,10 @@
 import { coded, InvalidStateException, ProcessExitedException, reviveError, RemoteException, type ErrorShape } from '../errors.js';
 import { myid } from '../cluster/identity.js';
-import { decodeValue, encodeValue, registerHandleType, EMPTY_PAYLOAD, type CodecContext } from '../transport/codec.js';
+import { decodeValue, encodeValue, registerHandleType, EMPTY_PAYLOAD, type CodecContext, type Payload } from '../transport/codec.js';
 import { RefOp, type RRID } from '../transport/messages.js';
 import { futureEntry, settleFuture, whenSettled, type FutureEntry } from './ref-store.js';
 import { RemoteRef } from './remote-ref.js';
-import { request, type Reply } from './requests.js';
+import { nextRequestId, request } from './requests.js';
 import { newRRID } from './rrid.js';
 
 /**
@@ -39,6 +39,18 @@ export class Future<T = unknown> extends RemoteRef {
     return this.#fetching;
   }
 
+  /** Reads a fetch reply into the cache (one promise per fetch: this runs as the reply arrives). */
+  readonly #readFetch = (ok: boolean, value: Payload, pid: number): T => {
+    this.releaseHolds(false);
+    if (!ok) {
+      this.#cache(undefined, replyError(pid, value));
+      throw this.#error;
+    }
+    const v = decodeValue(value, { peer: pid }) as T;
+    this.#cache(v, null);
+    return v;
+  };
+
   async #fetchLocal(): Promise<T> {
     this.ensureHeld();
     const e = futureEntry(this.rr);
@@ -48,15 +60,11 @@ export class Future<T = unknown> extends RemoteRef {
     return this.fetch();
   }
 
-  async #fetchRemote(): Promise<T> {
+  #fetchRemote(): Promise<T> {
     // The fetch itself gives back this process's holds once the owner has answered.
     const count = this.heldCount() || this.#registerForFetch();
-    const reply = await request(this.where, (reqId) => ({ kind: 'ref', reqId, op: RefOp.Fetch, rr: this.rr, count, value: EMPTY_PAYLOAD }));
-    this.releaseHolds(false);
-    const ctx: CodecContext = { peer: this.where };
-    if (reply.ok) this.#cache(decodeValue(reply.value, ctx) as T, null);
-    else this.#cache(undefined, replyError(this.where, reply));
-    return this.fetch();
+    const msg = { kind: 'ref', reqId: nextRequestId(), op: RefOp.Fetch, rr: this.rr, count, value: EMPTY_PAYLOAD } as const;
+    return request(this.where, msg, this.#readFetch);
   }
 
   #registerForFetch(): number {
@@ -85,8 +93,7 @@ export class Future<T = unknown> extends RemoteRef {
       return this;
     }
     this.ensureHeld();
-    const reply = await request(this.where, (reqId) => ({ kind: 'ref', reqId, op: RefOp.Wait, rr: this.rr, count: 0, value: EMPTY_PAYLOAD }));
-    if (!reply.ok) throw replyError(this.where, reply);
+    await request(this.where, { kind: 'ref', reqId: nextRequestId(), op: RefOp.Wait, rr: this.rr, count: 0, value: EMPTY_PAYLOAD }, readDone);
     return this;
   }
 
@@ -96,9 +103,8 @@ export class Future<T = unknown> extends RemoteRef {
     if (this.#hasValue) return true;
     this.ensureHeld();
     if (this.where === myid()) return futureEntry(this.rr).settled;
-    const reply = await request(this.where, (reqId) => ({ kind: 'ref', reqId, op: RefOp.IsReady, rr: this.rr, count: 0, value: EMPTY_PAYLOAD }));
-    if (!reply.ok) throw replyError(this.where, reply);
-    return decodeValue(reply.value, { peer: this.where }) as boolean;
+    const msg = { kind: 'ref', reqId: nextRequestId(), op: RefOp.IsReady, rr: this.rr, count: 0, value: EMPTY_PAYLOAD } as const;
+    return request(this.where, msg, readValue) as Promise<boolean>;
   }
 
   /** Set the value, once. A second put (from anywhere) rejects. */
@@ -114,8 +120,7 @@ export class Future<T = unknown> extends RemoteRef {
     }
     const value = encodeValue(v, { peer: this.where }, 'put value');
     const count = this.heldCount();
-    const reply = await request(this.where, (reqId) => ({ kind: 'ref', reqId, op: RefOp.Put, rr: this.rr, count, value }));
-    if (!reply.ok) throw replyError(this.where, reply);
+    await request(this.where, { kind: 'ref', reqId: nextRequestId(), op: RefOp.Put, rr: this.rr, count, value }, readDone);
     // Like Julia: the putter caches the value and releases the owner's copy.
     this.releaseHolds(false);
     this.#cache(v, null);
@@ -179,9 +184,20 @@ export function asRemote(pid: number, shape: ErrorShape): Error {
   return new RemoteException(pid, reviveError(shape));
 }
 
+/** Reads a reply carrying a value. */
+export function readValue(ok: boolean, value: Payload, pid: number): unknown {
+  if (!ok) throw replyError(pid, value);
+  return decodeValue(value, { peer: pid });
+}
+
+/** Reads a reply that only says "done" (or carries an error). */
+export function readDone(ok: boolean, value: Payload, pid: number): void {
+  if (!ok) throw replyError(pid, value);
+}
+
 /** A failed reply's error: RemoteException, except errors raised by the runtime itself about refs. */
-export function replyError(pid: number, reply: Reply): Error {
-  const shape = decodeValue(reply.value, { peer: pid }) as ErrorShape;
+export function replyError(pid: number, payload: Payload): Error {
+  const shape = decodeValue(payload, { peer: pid }) as ErrorShape;
   if (shape.code === 'ERR_CHANNEL_CLOSED') return new InvalidStateException(shape.message);
   if (shape.code === 'ERR_FUTURE_SET' || shape.code === 'ERR_REF_FINALIZED') return reviveError(shape);
   return asRemote(pid, shape);

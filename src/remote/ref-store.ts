@@ -1,7 +1,7 @@
 import { coded, type ErrorShape } from '../errors.js';
 import type { RRID } from '../transport/messages.js';
 import type { ChannelLike } from './channel-like.js';
-import { rrKey } from './rrid.js';
+import { RefTable } from './ref-table.js';
 
 /**
  * The owner's side of remote references: the values of Futures and the channels behind
@@ -29,7 +29,7 @@ export interface ChannelEntry {
 
 export type RefEntry = FutureEntry | ChannelEntry;
 
-const entries = new Map<number, RefEntry>();
+const entries = new RefTable<RefEntry>();
 
 function newFuture(): FutureEntry {
   return { kind: 'future', settled: false, value: undefined, error: null, waiters: [], clients: new Map() };
@@ -37,24 +37,23 @@ function newFuture(): FutureEntry {
 
 /** The Future entry for `rr`, created on first mention (a Future's store is made lazily, as in Julia). */
 export function futureEntry(rr: RRID): FutureEntry {
-  const key = rrKey(rr.whence, rr.id);
-  const e = entries.get(key);
+  const e = entries.get(rr);
   if (e) {
     if (e.kind !== 'future') throw coded(Error, 'ERR_PROTOCOL', 'reference is a RemoteChannel, not a Future');
     return e;
   }
   const f = newFuture();
-  entries.set(key, f);
+  entries.set(rr, f);
   return f;
 }
 
 /** Whatever is stored under `rr`, if anything. */
 export function lookupEntry(rr: RRID): RefEntry | undefined {
-  return entries.get(rrKey(rr.whence, rr.id));
+  return entries.get(rr);
 }
 
 export function channelEntry(rr: RRID): ChannelEntry {
-  const e = entries.get(rrKey(rr.whence, rr.id));
+  const e = entries.get(rr);
   if (!e || e.kind !== 'channel') {
     throw coded(Error, 'ERR_REF_FINALIZED', `RemoteChannel (${rr.whence}, ${rr.id}) no longer exists here: every handle to it was finalized`);
   }
@@ -62,7 +61,7 @@ export function channelEntry(rr: RRID): ChannelEntry {
 }
 
 export function addChannel(rr: RRID, chan: ChannelLike, client: number): void {
-  entries.set(rrKey(rr.whence, rr.id), { kind: 'channel', chan, clients: new Map([[client, 1]]) });
+  entries.set(rr, { kind: 'channel', chan, clients: new Map([[client, 1]]) });
 }
 
 /** Set a Future's value once. Returns false if it was already set. */
@@ -84,12 +83,11 @@ export function whenSettled(e: FutureEntry): Promise<void> {
 
 /** Apply a client-count change; frees the entry when every count is zero. */
 export function changeClients(rr: RRID, client: number, delta: number): void {
-  const key = rrKey(rr.whence, rr.id);
-  let e = entries.get(key);
+  let e = entries.get(rr);
   if (!e) {
     if (delta > 0) {
       e = newFuture();
-      entries.set(key, e);
+      entries.set(rr, e);
     } else {
       return;
     }
@@ -97,19 +95,19 @@ export function changeClients(rr: RRID, client: number, delta: number): void {
   const n = (e.clients.get(client) ?? 0) + delta;
   if (n === 0) e.clients.delete(client);
   else e.clients.set(client, n);
-  if (e.clients.size === 0) entries.delete(key);
+  if (e.clients.size === 0) entries.delete(rr);
 }
 
 /** A process left the cluster: it holds nothing any more. */
 export function dropClient(pid: number): void {
-  for (const [key, e] of entries) {
-    if (e.clients.delete(pid) && e.clients.size === 0) entries.delete(key);
+  for (const [rr, e] of [...entries.entries()]) {
+    if (e.clients.delete(pid) && e.clients.size === 0) entries.delete(rr);
   }
 }
 
 /** For tests and diagnostics: is anything stored under `rr` here? */
 export function hasEntry(rr: RRID): boolean {
-  return entries.has(rrKey(rr.whence, rr.id));
+  return entries.has(rr);
 }
 
 /** Number of stored references (diagnostics). */

@@ -6,8 +6,8 @@ import { Channel } from '../channel.js';
 import { isChannelLike, type ChannelLike } from './channel-like.js';
 import { addChannel, channelEntry } from './ref-store.js';
 import { RemoteRef } from './remote-ref.js';
-import { replyError } from './future.js';
-import { request } from './requests.js';
+import { readDone, readValue } from './future.js';
+import { nextRequestId, request } from './requests.js';
 import { newRRID } from './rrid.js';
 import { fnWire } from './functions.js';
 
@@ -37,8 +37,7 @@ export class RemoteChannel<T = unknown> extends RemoteRef implements AsyncIterab
     } else {
       const f = factory ?? defaultFactory;
       const { fnId, fnDef } = fnWire(f, pid);
-      const reply = await request(pid, (reqId) => ({ kind: 'call', reqId, mode: CallMode.Channel, rr, fnId, fnDef, args: EMPTY_PAYLOAD }));
-      if (!reply.ok) throw replyError(pid, reply);
+      await request(pid, { kind: 'call', reqId: nextRequestId(), mode: CallMode.Channel, rr, fnId, fnDef, args: EMPTY_PAYLOAD }, readDone);
     }
     const rc = new RemoteChannel<T>(pid, rr);
     rc.track(1);
@@ -49,9 +48,7 @@ export class RemoteChannel<T = unknown> extends RemoteRef implements AsyncIterab
     this.assertLive(what);
     if (this.where === myid()) return localOp(channelEntry(this.rr).chan, op, v);
     const value = op === RefOp.Put ? encodeValue(v, { peer: this.where }, 'put value') : EMPTY_PAYLOAD;
-    const reply = await request(this.where, (reqId) => ({ kind: 'ref', reqId, op, rr: this.rr, count: 0, value }));
-    if (!reply.ok) throw replyError(this.where, reply);
-    return decodeValue(reply.value, { peer: this.where });
+    return request(this.where, { kind: 'ref', reqId: nextRequestId(), op, rr: this.rr, count: 0, value }, readValue);
   }
 
   async put(v: T): Promise<this> {

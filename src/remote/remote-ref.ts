@@ -2,31 +2,31 @@ import { coded } from '../errors.js';
 import { myid } from '../cluster/identity.js';
 import type { RRID } from '../transport/messages.js';
 import { changeClients } from './ref-store.js';
-import { rrKey } from './rrid.js';
+import { RefTable } from './ref-table.js';
 import { wire } from './wire.js';
 
 /**
  * The client side of distributed reference counting, shared by Future and RemoteChannel.
  *
- * Each process keeps at most one live handle object per reference (a reference that arrives
- * again is the same object) and counts how many holds it has registered with the owner. When
- * the handle is finalized — explicitly, by a Future's fetch, or by garbage collection — the
- * whole count is given back in one message.
+ * A handle records how many holds this process has registered with the owner (`Hold`); when the
+ * handle is finalized — explicitly, by a Future's fetch, or by garbage collection — the whole
+ * count is given back in one message. A reference that arrives again is the same object: handles
+ * that have crossed processes are indexed (weakly) by identity. Handles that never leave this
+ * process skip the index, which keeps a plain remotecall + fetch cheap.
  */
-interface Held {
-  handle: WeakRef<RemoteRef>;
+interface Hold {
+  where: number;
+  whence: number;
+  id: number;
   count: number;
 }
 
-const held = new Map<number, Held>();
+const crossed = new RefTable<WeakRef<RemoteRef>>();
 
-const collected = new FinalizationRegistry<{ where: number; whence: number; id: number }>((r) => {
-  const key = rrKey(r.whence, r.id);
-  const h = held.get(key);
-  // The key may already hold a newer handle for the same reference: only release a dead one.
-  if (!h || h.handle.deref() !== undefined) return;
-  held.delete(key);
-  releaseCount(r.where, { whence: r.whence, id: r.id }, h.count);
+const collected = new FinalizationRegistry<Hold>((h) => {
+  const rr = { whence: h.whence, id: h.id };
+  if (crossed.get(rr)?.deref() === undefined) crossed.delete(rr);
+  releaseCount(h.where, rr, h.count);
 });
 
 function releaseCount(where: number, rr: RRID, count: number): void {
@@ -47,6 +47,7 @@ export abstract class RemoteRef {
   readonly whence: number;
   readonly id: number;
   #finalized = false;
+  #hold: Hold | null = null;
 
   protected constructor(where: number, rr: RRID) {
     this.where = where;
@@ -64,32 +65,29 @@ export abstract class RemoteRef {
 
   /** Register this new handle as holding `count` (already counted at the owner). */
   protected track(count: number): void {
-    held.set(rrKey(this.whence, this.id), { handle: new WeakRef(this), count });
-    collected.register(this, { where: this.where, whence: this.whence, id: this.id }, this);
+    this.#hold = { where: this.where, whence: this.whence, id: this.id, count };
+    collected.register(this, this.#hold, this);
   }
 
   /** Holds currently registered at the owner. */
   protected heldCount(): number {
-    return held.get(rrKey(this.whence, this.id))?.count ?? 0;
+    return this.#hold?.count ?? 0;
   }
 
   /** Make sure the owner counts this process as a holder (a handle made before any use). */
   protected ensureHeld(): void {
-    const key = rrKey(this.whence, this.id);
-    const h = held.get(key);
-    if (h && h.count > 0) return;
+    if (this.#hold && this.#hold.count > 0) return;
     if (this.where === myid()) changeClients(this.rr, myid(), 1);
     else wire().clientDelta(this.where, this.rr, myid(), 1);
-    if (h) h.count = 1;
+    if (this.#hold) this.#hold.count = 1;
     else this.track(1);
   }
 
   /** Give back every hold now (finalize, or a fetched Future). Returns how many were held. */
   protected releaseHolds(sendMessage: boolean): number {
-    const key = rrKey(this.whence, this.id);
-    const h = held.get(key);
-    if (!h || h.handle.deref() !== this) return 0;
-    held.delete(key);
+    const h = this.#hold;
+    if (!h) return 0;
+    this.#hold = null;
     collected.unregister(this);
     if (sendMessage) releaseCount(this.where, this.rr, h.count);
     return h.count;
@@ -112,15 +110,15 @@ export abstract class RemoteRef {
 
   /** The live handle for a reference arriving from another process (one object per reference). */
   protected static arrive<R extends RemoteRef>(where: number, rr: RRID, make: () => R): R {
-    const key = rrKey(rr.whence, rr.id);
-    const h = held.get(key);
-    const existing = h?.handle.deref();
-    if (h && existing && !existing.#finalized) {
-      h.count += 1;
+    const existing = crossed.get(rr)?.deref();
+    if (existing && !existing.#finalized) {
+      if (existing.#hold) existing.#hold.count += 1;
+      else existing.track(1);
       return existing as R;
     }
     const r = make();
     r.track(1);
+    crossed.set(rr, new WeakRef(r));
     return r;
   }
 
@@ -130,6 +128,8 @@ export abstract class RemoteRef {
    * process can release its own hold (Wire.clientDelta keeps that order).
    */
   protected countHandOver(to: number): void {
+    // Index it, so that if it comes back here it is this very object.
+    if (crossed.get(this.rr)?.deref() !== this) crossed.set(this.rr, new WeakRef(this));
     if (to === this.where) return;
     if (this.where === myid()) changeClients(this.rr, to, 1);
     else wire().clientDelta(this.where, this.rr, to, 1);

@@ -7,15 +7,17 @@ import { wire } from './wire.js';
  * gets a request id; the reply (a `result` message) settles it. When a process dies, every
  * request waiting on it fails with the error the cluster gives (ProcessExitedException).
  */
-export interface Reply {
-  ok: boolean;
-  value: Payload;
-}
+/**
+ * Turns a reply into the request's value, or throws its error. It runs when the reply arrives,
+ * so a request costs one promise, and a failed reply becomes a rejection directly.
+ */
+export type ReplyReader<T> = (ok: boolean, value: Payload, pid: number) => T;
 
 interface Pending {
   pid: number;
-  resolve(r: Reply): void;
-  reject(e: Error): void;
+  read: ReplyReader<unknown>;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
 }
 
 const pending = new Map<number, Pending>();
@@ -27,24 +29,26 @@ export function nextRequestId(): number {
   return id;
 }
 
-/** Send the message built for a fresh request id and wait for its reply. */
-export function request(pid: number, build: (reqId: number) => Msg): Promise<Reply> {
-  const reqId = nextRequestId();
-  const msg = build(reqId);
-  return new Promise<Reply>((resolve, reject) => {
+/** Send `msg` (whose reqId came from nextRequestId) and wait for its reply, read by `read`. */
+export function request<T>(pid: number, msg: Msg & { reqId: number }, read: ReplyReader<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     wire().send(pid, msg);
-    pending.set(reqId, { pid, resolve, reject });
+    pending.set(msg.reqId, { pid, read, resolve: resolve as (v: unknown) => void, reject });
     wire().awaiting(pid, 1);
   });
 }
 
 /** A reply arrived. Unknown ids (already failed or cancelled) are ignored. */
-export function settleRequest(reqId: number, reply: Reply): void {
+export function settleRequest(reqId: number, ok: boolean, value: Payload): void {
   const p = pending.get(reqId);
   if (!p) return;
   pending.delete(reqId);
   wire().awaiting(p.pid, -1);
-  p.resolve(reply);
+  try {
+    p.resolve(p.read(ok, value, p.pid));
+  } catch (e) {
+    p.reject(e);
+  }
 }
 
 /** Fail everything awaiting `pid`. */

@@ -3,8 +3,7 @@ import { myid } from '../cluster/identity.js';
 
 /**
  * Remote reference identities. A reference is named by the process that created it (`whence`)
- * and a counter there (`id`); `key` packs both into one number for Map lookups
- * (whence < 2^21, id < 2^32: far beyond any real cluster).
+ * and a counter there (`id`); maps keyed by them are RefTables.
  */
 let nextId = 1;
 
@@ -12,6 +11,3 @@ export function newRRID(): RRID {
   return { whence: myid(), id: nextId++ };
 }
 
-export function rrKey(whence: number, id: number): number {
-  return whence * 0x1_0000_0000 + id;
-}

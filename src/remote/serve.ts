@@ -34,7 +34,7 @@ export function serve(from: number, m: Msg): void {
     case 'ref':
       return void serveRef(from, m);
     case 'result':
-      return settleRequest(m.reqId, { ok: m.ok, value: m.value });
+      return settleRequest(m.reqId, m.ok, m.value);
     case 'clients': {
       const d = m.deltas;
       for (let i = 0; i + 3 < d.length; i += 4) changeClients({ whence: d[i]!, id: d[i + 1]! }, d[i + 2]!, d[i + 3]!);

@@ -4,9 +4,10 @@ import { FrameDecoder } from './frame.js';
 /**
  * One authenticated, framed, ordered connection to another process.
  *
- * Writes are batched per event-loop turn: frames queued during one turn leave in a single
- * `write` at the check phase (setImmediate), which is what makes pipelined calls cheap, while a
- * lone request still leaves within the same turn. Incoming bytes are split into frames and handed
+ * Writes are batched: frames queued during one synchronous stretch (a loop issuing calls, the
+ * replies to one incoming chunk) leave in a single `write` from a microtask, which is what makes
+ * pipelined calls cheap, while a lone request leaves before the process goes back to the event
+ * loop. (A setImmediate flush batched a little more but measured 40-60% slower for remoteDo.) Incoming bytes are split into frames and handed
  * to `onFrame` in order.
  */
 export class Connection {
@@ -42,7 +43,7 @@ export class Connection {
     this.queuedBytes += frame.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flush);
+      queueMicrotask(this.flush);
     }
   }
 

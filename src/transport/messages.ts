@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import { coded } from '../errors.js';
 import { FRAME_HEADER } from './frame.js';
-import { type Payload, PayloadKind } from './codec.js';
+import { EMPTY_PAYLOAD, type Payload, PayloadKind } from './codec.js';
 
 /**
  * Every message two processes exchange, as one typed union, and its wire form.
@@ -182,9 +182,11 @@ function control(kind: number, body: unknown): Buffer {
   return out;
 }
 
-function payload(kind: number, bytes: Buffer): Payload {
+function payload(kind: number, b: Buffer, start: number): Payload {
+  // Most payloads are empty (no arguments, an undefined result): share one object for them.
+  if (kind === PayloadKind.None) return EMPTY_PAYLOAD;
   if (kind > PayloadKind.V8Refs) throw protocolError(`unknown payload kind ${kind}`);
-  return { kind: kind as PayloadKind, bytes };
+  return { kind: kind as PayloadKind, bytes: b.subarray(start) };
 }
 
 function protocolError(what: string): Error {
@@ -208,12 +210,12 @@ export function decodeMsg(b: Buffer): Msg {
         rr: whence === 0 ? null : { whence, id: b.readUInt32LE(12) },
         fnId: b.readUInt32LE(16),
         fnDef: b[3] ? (v8.deserialize(b.subarray(CALL_HEAD, CALL_HEAD + defLen)) as FnDef) : null,
-        args: payload(b[2]!, b.subarray(CALL_HEAD + defLen)),
+        args: payload(b[2]!, b, CALL_HEAD + defLen),
       };
     }
     case K_RESULT:
       if (b.length < RESULT_HEAD) throw protocolError('short result');
-      return { kind: 'result', ok: b[1] === 1, reqId: b.readUInt32LE(4), value: payload(b[2]!, b.subarray(RESULT_HEAD)) };
+      return { kind: 'result', ok: b[1] === 1, reqId: b.readUInt32LE(4), value: payload(b[2]!, b, RESULT_HEAD) };
     case K_REF:
       if (b.length < REF_HEAD) throw protocolError('short ref');
       return {
@@ -222,7 +224,7 @@ export function decodeMsg(b: Buffer): Msg {
         reqId: b.readUInt32LE(4),
         rr: { whence: b.readUInt32LE(8), id: b.readUInt32LE(12) },
         count: b.readUInt32LE(16),
-        value: payload(b[2]!, b.subarray(REF_HEAD)),
+        value: payload(b[2]!, b, REF_HEAD),
       };
   }
   const body = v8.deserialize(b.subarray(4)) as never;
