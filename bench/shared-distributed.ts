@@ -20,6 +20,7 @@
  *
  *   npx tsc -p tsconfig.json && node dist/bench/shared-distributed.js [--gib 1] [--rounds 7] [--no-json]
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,8 +69,23 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+// This 2-core machine is shared: record how much CPU other processes took during the run, since a
+// busy core leaves nothing for the split to gain. Clock ticks from /proc (Linux).
+const procTicks = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return Number(f[11]) + Number(f[12]);
+};
+const machineTicks = (): { busy: number; total: number } => {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - f[4]!, total };
+};
+
 const ws = await addprocs(2);
 const w = ws[0]!;
+const ospids = [process.pid, ...(await Promise.all(ws.map((p) => remotecallFetch(() => process.pid, p))))];
+const ours = (): number => ospids.reduce((a, p) => a + procTicks(p), 0);
+const start = { machine: machineTicks(), ours: ours() };
 try {
   // Compile and warm the shipped functions on a small array, everywhere they run.
   {
@@ -175,11 +191,17 @@ try {
       `perfectly split over ${ws.length} workers the ratio would be ${bound.toFixed(2)}x; best round against best round: ${bestRatio.toFixed(2)}x`,
   );
 
+  const end = { machine: machineTicks(), ours: ours() };
+  const elapsed = end.machine.total - start.machine.total;
+  const othersShare = Math.max(0, end.machine.busy - start.machine.busy - (end.ours - start.ours)) / elapsed;
+  console.log(`   CPU taken by other processes during the run: ${(othersShare * 100).toFixed(0)}% of the machine (0% = it was ours alone)`);
+
   if (!values['no-json']) {
     const record = {
       title: 'SharedArray across processes: split init, first touch on a worker, arrival and mapping cost (issue #4)',
       date: new Date().toISOString(),
       machine: machineInfo(),
+      othersCpuShare: othersShare,
       args: { gib, rounds, arrivals, workers: ws.length, elements: length },
       createInit: { unit: 'ms', baseline: oneName, results: s1, splitOverOneProcess: ratio, minOverMin: bestRatio, aim: 0.6, reserveMs: reserve, boundWithSerialReserve: bound },
       firstTouch: { unit: 'ms', baseline: part2[0]!.name, results: s2 },

@@ -1,7 +1,10 @@
 import { once } from 'node:events';
 import { coded, CompositeException } from '../errors.js';
 import type { Msg, Topology } from '../transport/messages.js';
-import { lastRequestId } from '../remote/requests.js';
+import { fnWire, registerInternal } from '../remote/functions.js';
+import { lastRequestId, nextRequestId, request } from '../remote/requests.js';
+import { EMPTY_PAYLOAD } from '../transport/codec.js';
+import { CallMode } from '../transport/messages.js';
 import { myid } from './identity.js';
 import { detachHandles, launchLocal, type LaunchedWorker } from './local-manager.js';
 import { dial, disconnect, sendControl, setRoleHandlers } from './peers.js';
@@ -225,10 +228,42 @@ function onLost(pid: number): void {
 /** Installed when this process is the master (the default until a worker joins). */
 export function becomeMaster(): void {
   setRoleHandlers(onControl, onLost);
+  process.on('beforeExit', flushWorkerOutput);
   // A master that exits takes its workers along, even ones busy in synchronous code.
   process.once('exit', () => {
     for (const rec of records.values()) rec.launched.child.kill('SIGTERM');
   });
 }
+
+function noop(): void {}
+registerInternal('noop', noop);
+
+let flushedAt = -1;
+let flushing = false;
+
+/**
+ * The master is about to exit naturally (its handles to workers are unref'd so it can). What a
+ * worker printed before answering its last call may still sit in the pipe, unread: one round
+ * trip to each worker lets those lines be forwarded first. Once per quiet spell, so a master
+ * that does nothing more exits right after.
+ */
+function flushWorkerOutput(): void {
+  const pids = workerPids();
+  if (pids.length === 0 || flushing || lastRequestId() === flushedAt) return;
+  flushing = true;
+  // These round trips must not keep the master alive themselves (a worker stuck in a loop never
+  // answers); the timer alone does, and bounds the wait.
+  const calls = pids.map((pid) => {
+    const { fnId, fnDef } = fnWire(noop, pid);
+    const msg = { kind: 'call', reqId: nextRequestId(), mode: CallMode.Fetch, rr: null, fnId, fnDef, args: EMPTY_PAYLOAD } as const;
+    return request(pid, msg, () => undefined, false);
+  });
+  const bound = setTimeout(() => undefined, FLUSH_MS);
+  void Promise.allSettled(calls).then(() => clearTimeout(bound));
+  flushedAt = lastRequestId();
+  flushing = false;
+}
+
+const FLUSH_MS = 500;
 
 becomeMaster();

@@ -59,11 +59,13 @@ class Peer {
 
   updateKeepAlive(): void {
     // Workers live as long as their master; the master lives while it awaits something.
-    this.conn?.setKeepAlive(myid() !== 1 ? this.pid === 1 : this.awaiting > 0);
+    this.conn?.setKeepAlive(myid() !== 1 ? this.pid === 1 : this.awaiting > 0 || waitsHere > 0);
   }
 }
 
 const peers = new Map<number, Peer>();
+/** Waits on this process's own stores that another process may complete (Wire.awaitingHere). */
+let waitsHere = 0;
 
 export type ControlHandler = (from: number, m: Msg) => void;
 let controlHandler: ControlHandler = () => undefined;
@@ -221,6 +223,10 @@ setWire({
         p.flushDeltas();
       });
     }
+  },
+  awaitingHere(delta) {
+    waitsHere += delta;
+    if ((delta === 1 && waitsHere === 1) || (delta === -1 && waitsHere === 0)) for (const p of peers.values()) p.updateKeepAlive();
   },
   awaiting(pid, delta) {
     const p = peers.get(pid);

@@ -11,45 +11,75 @@ import { registerInternal } from '../remote/functions.js';
  */
 type Body = (x: unknown) => unknown;
 type Reducer = (a: unknown, b: unknown) => unknown;
-type Loop = (body: Body, reducer: Reducer | null, start: number, step: number, n: number, items: readonly unknown[] | null) => unknown;
+type Loop = (body: Body, reducer: Reducer | null, start: number, step: number, n: number, items: readonly unknown[] | null, rest: typeof finishAsync) => unknown;
 
-const LOOP_SOURCE = `
-  let acc;
-  for (let k = 0; k < n; k++) {
-    const v = body(items === null ? start + k * step : items[k]);
-    if (v !== null && typeof v === 'object' && typeof v.then === 'function') return rest(k, v, acc);
+/**
+ * The rest of a chunk once the body returned a promise: values awaited one after another. It is
+ * a separate function handed to the loop, not a closure inside it: a closure naming the loop's
+ * variables would move them into a heap context, and the hot loop would then load body, reducer
+ * and start from memory on every iteration (~15% slower on 1e8 coin flips on a worker).
+ */
+async function finishAsync(
+  body: Body,
+  reducer: Reducer | null,
+  start: number,
+  step: number,
+  n: number,
+  items: readonly unknown[] | null,
+  k: number,
+  pending: unknown,
+  acc: unknown,
+): Promise<unknown> {
+  for (;;) {
+    const v = await pending;
     if (reducer !== null) acc = k === 0 ? v : reducer(acc, v);
+    if (++k >= n) return acc;
+    pending = body(items === null ? start + k * step : items[k]);
+  }
+}
+
+/**
+ * The loop's source, specialised for ranges or item arrays and with or without a reducer, so the
+ * hot loop carries no per-iteration test of either. The first value seeds the accumulator
+ * outside the loop (no `k === 0` test inside, and `acc` never starts out `undefined`, which would
+ * make its type polymorphic). Measured on 2e7 coin flips: the general loop was ~20% slower than
+ * the same body inline in a for loop; this one is within ~5%.
+ */
+function loopSource(overItems: boolean, reduce: boolean): string {
+  const at = (k: string): string => (overItems ? `items[${k}]` : `start + ${k} * step`);
+  const fold = reduce ? 'acc = reducer(acc, v);' : '';
+  return `
+  if (n === 0) return undefined;
+  let v = body(${at('0')});
+  if (v !== null && typeof v === 'object' && typeof v.then === 'function') return rest(body, reducer, start, step, n, items, 0, v, undefined);
+  let acc = ${reduce ? 'v' : 'undefined'};
+  for (let k = 1; k < n; k++) {
+    v = body(${at('k')});
+    if (typeof v === 'object' && v !== null && typeof v.then === 'function') return rest(body, reducer, start, step, n, items, k, v, acc);
+    ${fold}
   }
   return acc;
-  async function rest(k, pending, acc) {
-    for (;;) {
-      const v = await pending;
-      if (reducer !== null) acc = k === 0 ? v : reducer(acc, v);
-      if (++k >= n) return acc;
-      pending = body(items === null ? start + k * step : items[k]);
-    }
-  }
 `;
+}
 
-const loops = new WeakMap<Body, Loop>();
+/** Per body, its four loop variants (index: overItems * 2 + reduce). */
+const loops = new WeakMap<Body, (Loop | undefined)[]>();
 
-function loopFor(body: Body): Loop {
-  let loop = loops.get(body);
-  if (!loop) {
-    loop = new Function('body', 'reducer', 'start', 'step', 'n', 'items', LOOP_SOURCE) as Loop;
-    loops.set(body, loop);
-  }
-  return loop;
+function loopFor(body: Body, overItems: boolean, reduce: boolean): Loop {
+  let variants = loops.get(body);
+  if (!variants) loops.set(body, (variants = []));
+  const slot = (overItems ? 2 : 0) + (reduce ? 1 : 0);
+  return (variants[slot] ??= new Function('body', 'reducer', 'start', 'step', 'n', 'items', 'rest', loopSource(overItems, reduce)) as Loop);
 }
 
 /** Run `body` over the range chunk start, start+step, ... (n values); reduce when a reducer is given. */
 export function runRangeChunk(body: Body, reducer: Reducer | null, start: number, step: number, n: number): unknown {
-  return loopFor(body)(body, reducer, start, step, n, null);
+  return loopFor(body, false, reducer !== null)(body, reducer, start, step, n, null, finishAsync);
 }
 
 /** Run `body` over the items of an array chunk. */
 export function runArrayChunk(body: Body, reducer: Reducer | null, items: readonly unknown[]): unknown {
-  return loopFor(body)(body, reducer, 0, 1, items.length, items);
+  return loopFor(body, true, reducer !== null)(body, reducer, 0, 1, items.length, items, finishAsync);
 }
 
 registerInternal('runRangeChunk', runRangeChunk);

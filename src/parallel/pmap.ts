@@ -124,7 +124,11 @@ function remoteExecutor(f: (x: unknown) => unknown, pool: WorkerPool): Executor 
   // `__vite_ssr_import_N__.runBatch`), and that name exists on no worker.
   const run = runBatch;
   const runner = capture({ f, run }, (batch: unknown[]) => run(f, batch));
-  if (pool instanceof CachingPool) pool.noteShipped(runner);
+  if (pool instanceof CachingPool) {
+    // clear() must release the user's f (and what it captured) as well as the runner around it.
+    pool.noteShipped(runner);
+    pool.noteShipped(f);
+  }
   return async (pid, items) => {
     const outcomes = (await remotecallFetch(runner, pid, items)) as Outcome[];
     return outcomes.map((o) => (o[0] ? { ok: true, value: o[1] } : { ok: false, error: new RemoteException(pid, reviveError(o[1])) }));

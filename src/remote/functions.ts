@@ -17,8 +17,10 @@ import { wire } from './wire.js';
  */
 
 interface PeerFns {
-  /** Ids whose definition this process has sent to the peer. */
+  /** Ids whose definition this process has sent to the peer as a call's function: later calls send the id alone. */
   sent: Set<number>;
+  /** Ids the peer may hold a copy of (as a call's function, an argument or a captured value): told to forget them. */
+  held: Set<number>;
   /**
    * Functions received from the peer, by the peer's ids. A definition that failed to materialize
    * (a module not loaded here yet, a free name missing) is kept as is and tried again on each
@@ -34,7 +36,7 @@ let nextFnId = 1;
 function peerFns(pid: number): PeerFns {
   let p = peers.get(pid);
   if (!p) {
-    p = { sent: new Set(), received: new Map() };
+    p = { sent: new Set(), held: new Set(), received: new Map() };
     peers.set(pid, p);
   }
   return p;
@@ -51,7 +53,8 @@ const pendingForget = new Map<number, number[]>();
 let forgetScheduled = false;
 const collected = new FinalizationRegistry<number>((id) => {
   for (const [pid, p] of peers) {
-    if (!p.sent.delete(id)) continue;
+    p.sent.delete(id);
+    if (!p.held.delete(id)) continue;
     let list = pendingForget.get(pid);
     if (!list) pendingForget.set(pid, (list = []));
     list.push(id);
@@ -81,7 +84,8 @@ export function forgetSentFunctions(fns: Function[]): void {
     const id = ids.get(f);
     if (id === undefined) continue;
     for (const [pid, p] of peers) {
-      if (!p.sent.delete(id)) continue;
+      p.sent.delete(id);
+      if (!p.held.delete(id)) continue;
       let list = byPeer.get(pid);
       if (!list) byPeer.set(pid, (list = []));
       list.push(id);
@@ -261,6 +265,7 @@ export function fnWire(f: Function, pid: number): { fnId: number; fnDef: FnDef |
   if (p.sent.has(fnId)) return { fnId, fnDef: null };
   const fnDef = defOf(f, { peer: pid });
   p.sent.add(fnId);
+  p.held.add(fnId);
   return { fnId, fnDef };
 }
 
@@ -345,7 +350,12 @@ export function resolveFn(from: number, fnId: number, def: FnDef | null): Functi
 // receiver caches by id, and an argument list that fails to encode half-way cannot leave a peer
 // believing it has a definition it never received.
 setFunctionCodec({
-  encode: (f, ctx) => ({ fnId: idOf(f), fnDef: defOf(f, ctx) }),
+  encode: (f, ctx) => {
+    const fnId = idOf(f);
+    // Remembered so the peer is told to drop its copy once `f` is collected here (or cleared).
+    peerFns(ctx.peer).held.add(fnId);
+    return { fnId, fnDef: defOf(f, ctx) };
+  },
   decode: (d, ctx) => {
     const { fnId, fnDef } = d as { fnId: number; fnDef: FnDef };
     return resolveFn(ctx.peer, fnId, fnDef);

@@ -6,6 +6,7 @@ import { futureEntry, settleFuture, whenSettled, type FutureEntry } from './ref-
 import { RemoteRef } from './remote-ref.js';
 import { nextRequestId, request } from './requests.js';
 import { newRRID } from './rrid.js';
+import { whileAwaitingHere } from './wire.js';
 
 /**
  * A write-once remote reference (Julia's Future): the eventual value of a remote call, or a slot
@@ -54,7 +55,7 @@ export class Future<T = unknown> extends RemoteRef {
   async #fetchLocal(): Promise<T> {
     this.ensureHeld();
     const e = futureEntry(this.rr);
-    await whenSettled(e);
+    await whileAwaitingHere(() => whenSettled(e));
     this.#cache(e.value as T, e.error ? asRemote(this.where, e.error) : null);
     this.releaseHolds(true);
     return this.fetch();
@@ -88,7 +89,7 @@ export class Future<T = unknown> extends RemoteRef {
     if (this.where === myid()) {
       this.ensureHeld();
       const e = futureEntry(this.rr);
-      await whenSettled(e);
+      await whileAwaitingHere(() => whenSettled(e));
       if (e.error) throw asRemote(this.where, e.error);
       return this;
     }

@@ -10,6 +10,7 @@ import { readDone, readValue } from './future.js';
 import { nextRequestId, request } from './requests.js';
 import { newRRID } from './rrid.js';
 import { fnWire } from './functions.js';
+import { whileAwaitingHere } from './wire.js';
 
 /**
  * A handle to a channel living on process `where` (Julia's RemoteChannel). Every method is
@@ -46,7 +47,10 @@ export class RemoteChannel<T = unknown> extends RemoteRef implements AsyncIterab
 
   async #op(op: RefOp, what: string, v?: T): Promise<unknown> {
     this.assertLive(what);
-    if (this.where === myid()) return localOp(channelEntry(this.rr).chan, op, v);
+    if (this.where === myid()) {
+      const chan = channelEntry(this.rr).chan;
+      return whileAwaitingHere(() => localOp(chan, op, v));
+    }
     const value = op === RefOp.Put ? encodeValue(v, { peer: this.where }, 'put value') : EMPTY_PAYLOAD;
     return request(this.where, { kind: 'ref', reqId: nextRequestId(), op, rr: this.rr, count: 0, value }, readValue);
   }

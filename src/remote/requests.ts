@@ -15,6 +15,7 @@ export type ReplyReader<T> = (ok: boolean, value: Payload, pid: number) => T;
 
 interface Pending {
   pid: number;
+  keepAlive: boolean;
   read: ReplyReader<unknown>;
   resolve(v: unknown): void;
   reject(e: unknown): void;
@@ -29,12 +30,15 @@ export function nextRequestId(): number {
   return id;
 }
 
-/** Send `msg` (whose reqId came from nextRequestId) and wait for its reply, read by `read`. */
-export function request<T>(pid: number, msg: Msg & { reqId: number }, read: ReplyReader<T>): Promise<T> {
+/**
+ * Send `msg` (whose reqId came from nextRequestId) and wait for its reply, read by `read`. While
+ * it waits, the connection keeps this process alive, unless `keepAlive` is false.
+ */
+export function request<T>(pid: number, msg: Msg & { reqId: number }, read: ReplyReader<T>, keepAlive = true): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     wire().send(pid, msg);
-    pending.set(msg.reqId, { pid, read, resolve: resolve as (v: unknown) => void, reject });
-    wire().awaiting(pid, 1);
+    pending.set(msg.reqId, { pid, read, resolve: resolve as (v: unknown) => void, reject, keepAlive });
+    if (keepAlive) wire().awaiting(pid, 1);
   });
 }
 
@@ -43,7 +47,7 @@ export function settleRequest(reqId: number, ok: boolean, value: Payload): void 
   const p = pending.get(reqId);
   if (!p) return;
   pending.delete(reqId);
-  wire().awaiting(p.pid, -1);
+  if (p.keepAlive) wire().awaiting(p.pid, -1);
   try {
     p.resolve(p.read(ok, value, p.pid));
   } catch (e) {
@@ -56,7 +60,7 @@ export function failRequestsTo(pid: number, makeError: () => Error): void {
   for (const [id, p] of pending) {
     if (p.pid !== pid) continue;
     pending.delete(id);
-    wire().awaiting(pid, -1);
+    if (p.keepAlive) wire().awaiting(pid, -1);
     p.reject(makeError());
   }
 }

@@ -15,12 +15,27 @@ export interface Wire {
   clientDelta(owner: number, rr: RRID, client: number, delta: number): void;
   /** Keep the process alive while a reply from `pid` is awaited (the master is otherwise unref'd). */
   awaiting(pid: number, delta: 1 | -1): void;
+  /**
+   * Keep the process alive while it waits on a store of its own (a RemoteChannel or Future it
+   * owns) that another process may complete, as in the seed's jobs/results example.
+   */
+  awaitingHere(delta: 1 | -1): void;
 }
 
 let current: Wire | null = null;
 
 export function setWire(w: Wire): void {
   current = w;
+}
+
+/** Run `work` (a wait on this process's own store) keeping the process alive meanwhile. */
+export async function whileAwaitingHere<T>(work: () => Promise<T>): Promise<T> {
+  wire().awaitingHere(1);
+  try {
+    return await work();
+  } finally {
+    wire().awaitingHere(-1);
+  }
 }
 
 export function wire(): Wire {
