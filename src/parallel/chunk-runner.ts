@@ -4,10 +4,13 @@ import { registerInternal } from '../remote/functions.js';
  * What a worker runs for its chunk of a `distributed` loop: the body over every index (or item)
  * of the chunk, reduced locally, in one call.
  *
- * The loop is compiled afresh (new Function) for each body: a compiled function of its own has
- * its own type feedback, so V8 sees one body and one reducer at the call sites and can inline
- * them, which a single shared loop called with many different bodies would prevent. Bodies that
- * return promises are awaited one after another.
+ * The loop is compiled afresh (new Function) for each body's source text: a compiled function of
+ * its own has its own type feedback, so V8 sees one body and one reducer at the call sites and
+ * can inline them, which a single shared loop called with many different bodies would prevent.
+ * Keyed by source rather than by function object, so a loop body shipped anew at every step of
+ * an outer loop (the seed's `@distributed` per time step: new captured values, same code) reuses
+ * one warm loop instead of compiling and optimising a new one each step. Bodies that return
+ * promises are awaited one after another.
  */
 type Body = (x: unknown) => unknown;
 type Reducer = (a: unknown, b: unknown) => unknown;
@@ -62,12 +65,17 @@ function loopSource(overItems: boolean, reduce: boolean): string {
 `;
 }
 
-/** Per body, its four loop variants (index: overItems * 2 + reduce). */
-const loops = new WeakMap<Body, (Loop | undefined)[]>();
+/** Per body source, its four loop variants (index: overItems * 2 + reduce); bounded. */
+const loops = new Map<string, (Loop | undefined)[]>();
+const MAX_LOOPS = 256;
 
 function loopFor(body: Body, overItems: boolean, reduce: boolean): Loop {
-  let variants = loops.get(body);
-  if (!variants) loops.set(body, (variants = []));
+  const key = Function.prototype.toString.call(body);
+  let variants = loops.get(key);
+  if (!variants) {
+    if (loops.size >= MAX_LOOPS) loops.delete(loops.keys().next().value as string);
+    loops.set(key, (variants = []));
+  }
   const slot = (overItems ? 2 : 0) + (reduce ? 1 : 0);
   return (variants[slot] ??= new Function('body', 'reducer', 'start', 'step', 'n', 'items', 'rest', loopSource(overItems, reduce)) as Loop);
 }

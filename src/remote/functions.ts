@@ -207,6 +207,12 @@ export function registerInternal(name: string, f: Function): void {
 }
 
 const sources = new WeakMap<Function, string>();
+/**
+ * The same check by source text: a loop that creates its function anew each time (a closure
+ * literal inside the loop) would otherwise re-parse the same text on every call. Bounded.
+ */
+const expressions = new Map<string, string>();
+const MAX_EXPRESSIONS = 1024;
 
 function compiles(expr: string): boolean {
   try {
@@ -229,10 +235,17 @@ function sourceOf(f: Function): string {
       `cannot send ${f.name ? `the function ${f.name}` : 'this function'} to another process: it is built-in or bound, so it has no source to ship; wrap it: (...args) => ${f.name || 'f'}(...args), and load what it needs with everywhere()`,
     );
   }
-  // Method shorthand (`name() {}`) is not an expression on its own: wrap it in an object literal.
-  const expr = compiles(src) ? src : compiles(`Object.values({ ${src} })[0]`) ? `Object.values({ ${src} })[0]` : null;
-  if (expr === null) {
-    throw coded(TypeError, 'ERR_UNSHIPPABLE_FUNCTION', `cannot send ${f.name || 'this function'} to another process: its source text does not compile on its own`);
+  let expr = expressions.get(src);
+  if (expr === undefined) {
+    // Method shorthand (`name() {}`) is not an expression on its own: wrap it in an object literal.
+    const wrapped = `Object.values({ ${src} })[0]`;
+    if (compiles(src)) expr = src;
+    else if (compiles(wrapped)) expr = wrapped;
+    else {
+      throw coded(TypeError, 'ERR_UNSHIPPABLE_FUNCTION', `cannot send ${f.name || 'this function'} to another process: its source text does not compile on its own`);
+    }
+    if (expressions.size >= MAX_EXPRESSIONS) expressions.delete(expressions.keys().next().value as string);
+    expressions.set(src, expr);
   }
   sources.set(f, expr);
   return expr;
