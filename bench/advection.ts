@@ -79,7 +79,7 @@ try {
   const rows = await measure(versions, runs);
   const results = new URL('../../bench/results/', import.meta.url);
   await report(rows, {
-    title: `Advection ${n}×${n}×${n} float64, ${nw} workers: the seed's three versions and worker_threads`,
+    title: `Advection ${n}×${n}×${n} float64 on ${nw} workers`,
     baseline: 'serial',
     args: { n, workers: nw, runs },
     jsonPath: fileURLToPath(new URL('advection.json', results)),
