@@ -23,6 +23,8 @@
 // runtime's own code outside callInterruptible can never be terminated. A request arriving while
 // no call runs is dropped, not remembered.
 #include <napi.h>
+
+#include "errno-error.h"
 #include <v8.h>
 
 #include <fcntl.h>
@@ -60,15 +62,6 @@ Shared& shared = *new Shared;
 // Nesting depth of callInterruptible on this thread. Only the outermost call registers the
 // isolate; inner calls just run. Thread-local because each worker_thread has its own isolate.
 thread_local int depth = 0;
-
-Napi::Error ErrnoError(Napi::Env env, int err, const std::string& what) {
-  const char* name = strerrorname_np(err);
-  std::string code = name != nullptr ? name : "E" + std::to_string(err);
-  Napi::Error e = Napi::Error::New(env, what + ": " + std::strerror(err) + " (" + code + ")");
-  e.Set("code", Napi::String::New(env, code));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
 
 // Drop the exception N-API recorded for the failed call. When the call was terminated, that
 // record is `null` (V8's stand-in for the termination); left in place, N-API would re-throw it

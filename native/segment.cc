@@ -4,6 +4,8 @@
 // `code` so the TypeScript layer can branch on it.
 #include <napi.h>
 
+#include "errno-error.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -37,15 +39,6 @@ struct Mapping {
 // worker_threads may load the addon into several environments of one process.
 std::mutex registryLock;
 std::unordered_map<void*, Mapping*> registry;
-
-Napi::Error ErrnoError(Napi::Env env, int err, const std::string& what) {
-  const char* name = strerrorname_np(err);
-  std::string code = name != nullptr ? name : "E" + std::to_string(err);
-  Napi::Error e = Napi::Error::New(env, what + ": " + std::strerror(err) + " (" + code + ")");
-  e.Set("code", Napi::String::New(env, code));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
 
 size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
   if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a number");

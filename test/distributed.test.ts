@@ -4,19 +4,13 @@
 // Shipped functions use only locals and capture()d values (see the suite's convention).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { rejection } from './helpers/rejection.js';
 
 const { addprocs, rmprocs, workers, myid, nworkers, distributed, pmap, range, spawnat, remotecallFetch, capture, SharedArray, RemoteException } = sa;
 type RE = sa.RemoteException;
 // A name no process defines (for the ReferenceError case).
 declare const notDefinedAnywhere: number;
 
-const rejection = (p: Promise<unknown>): Promise<unknown> =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
 
 // Everything before addprocs: the master is the only process (A1).
 describe('with no workers, pid 1 works (A1)', () => {

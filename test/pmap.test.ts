@@ -5,6 +5,7 @@
 // here measures time: balance is asserted by who did which item.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { rejection } from './helpers/rejection.js';
 import { gone, waitFor } from './helpers/wait.js';
 
 const { addprocs, rmprocs, workers, myid, nworkers, pmap, range, remotecallFetch, capture, SharedArray, WorkerPool, RemoteException, ProcessExitedException } = sa;
@@ -20,13 +21,6 @@ afterAll(async () => {
   if (workers()[0] !== 1) await rmprocs(workers());
 });
 
-const rejection = (p: Promise<unknown>): Promise<unknown> =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
 
 /** Busy work proportional to n (kept out of reach of the optimiser by its result). */
 function spin(n: number): number {

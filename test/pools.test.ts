@@ -4,6 +4,7 @@
 // Shipped functions use only locals and capture()d values (see the suite's convention).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { rejection } from './helpers/rejection.js';
 import { gone, waitFor } from './helpers/wait.js';
 
 const { addprocs, rmprocs, workers, myid, pmap, range, remotecallFetch, capture, WorkerPool, CachingPool, defaultWorkerPool, RemoteChannel, Channel, RemoteException } = sa;
@@ -18,13 +19,6 @@ afterAll(async () => {
   if (workers()[0] !== 1) await rmprocs(workers());
 });
 
-const rejection = (p: Promise<unknown>): Promise<unknown> =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
 
 describe('WorkerPool', () => {
   it('take / put / isready / workers / length', async () => {

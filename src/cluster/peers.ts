@@ -203,11 +203,6 @@ export function sendControl(pid: number, m: Msg): void {
   peerFor(pid).send(encodeMsg(m));
 }
 
-/** Pids this process has a live connection to (for tests and topology checks). */
-export function connectedPids(): number[] {
-  return [...peers.values()].filter((p) => p.conn && !p.conn.closed).map((p) => p.pid);
-}
-
 setWire({
   send(pid, m) {
     peerFor(pid).send(encodeMsg(m));

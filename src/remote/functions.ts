@@ -51,7 +51,9 @@ export function dropPeerFunctions(pid: number): void {
 
 const pendingForget = new Map<number, number[]>();
 let forgetScheduled = false;
-const collected = new FinalizationRegistry<number>((id) => {
+
+/** Note that every peer holding function `id` must drop it. */
+function queueForget(id: number): void {
   for (const [pid, p] of peers) {
     p.sent.delete(id);
     if (!p.held.delete(id)) continue;
@@ -59,6 +61,10 @@ const collected = new FinalizationRegistry<number>((id) => {
     if (!list) pendingForget.set(pid, (list = []));
     list.push(id);
   }
+}
+
+const collected = new FinalizationRegistry<number>((id) => {
+  queueForget(id);
   if (!forgetScheduled && pendingForget.size > 0) {
     forgetScheduled = true;
     setImmediate(flushForget).unref();
@@ -79,25 +85,11 @@ function flushForget(): void {
 
 /** Make every peer forget these functions now (CachingPool.clear), as if they were collected. */
 export function forgetSentFunctions(fns: Function[]): void {
-  const byPeer = new Map<number, number[]>();
   for (const f of fns) {
     const id = ids.get(f);
-    if (id === undefined) continue;
-    for (const [pid, p] of peers) {
-      p.sent.delete(id);
-      if (!p.held.delete(id)) continue;
-      let list = byPeer.get(pid);
-      if (!list) byPeer.set(pid, (list = []));
-      list.push(id);
-    }
+    if (id !== undefined) queueForget(id);
   }
-  for (const [pid, fnIds] of byPeer) {
-    try {
-      wire().send(pid, { kind: 'forget', fnIds });
-    } catch {
-      // Gone: nothing to forget there.
-    }
-  }
+  flushForget();
 }
 
 /** The peer `from` garbage-collected these functions. */

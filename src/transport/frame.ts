@@ -41,10 +41,3 @@ export class FrameDecoder {
   }
 }
 
-/** Prefix a body with its length. */
-export function frame(body: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER + body.length);
-  out.writeUInt32LE(body.length, 0);
-  out.set(body, FRAME_HEADER);
-  return out;
-}
