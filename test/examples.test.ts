@@ -45,15 +45,18 @@ function runExample(name: string, args: string[]): Promise<Run> {
   return slot(
     () =>
       new Promise<Run>((resolve) => {
-        const child = spawn(process.execPath, [script, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+        // A hung example must not hang the suite: spawn kills it at the limit (its workers follow their master).
+        const child = spawn(process.execPath, [script, ...args], {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          timeout: PER_EXAMPLE_LIMIT_MS,
+          killSignal: 'SIGKILL',
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
         child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        // A hung example must not hang the suite: it is killed (its workers follow their master).
-        const limit = setTimeout(() => child.kill('SIGKILL'), PER_EXAMPLE_LIMIT_MS);
         child.on('close', (code, signal) => {
-          clearTimeout(limit);
           const all = stdout.split('\n').filter((l) => l !== '');
           const fromWorkers: [number, string][] = [];
           const lines: string[] = [];

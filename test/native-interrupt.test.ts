@@ -4,12 +4,13 @@
 // prints, or a poll with a deadline; nothing sleeps.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callInterruptible, setParentDeathSignal, startControlWatch } from '../dist/src/native.js';
+import { gone, waitFor } from './helpers/wait.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -55,30 +56,6 @@ function start(script: string, args: string[], stdio: ('pipe' | 'ignore')[]): Ch
 function control(child: Child, bytes: string): Promise<void> {
   const pipe = child.proc.stdio[3] as Writable;
   return new Promise((resolve, reject) => pipe.write(bytes, (e) => (e ? reject(e) : resolve())));
-}
-
-/** Gone: no such process, or a zombie nobody has reaped yet (it runs no code any more). */
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return true;
-    throw e;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-async function pollUntil(done: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return true;
 }
 
 afterEach(() => {
@@ -189,7 +166,7 @@ describe('a worker whose master is SIGKILLed', () => {
     master.proc.kill('SIGKILL');
     await master.exited;
     // The worker spins in a synchronous loop: only the native layer can end it.
-    expect(await pollUntil(() => gone(Number(pid)), 10_000)).toBe(true);
+    await waitFor(() => gone(Number(pid)), { timeoutMs: 10_000, what: `the spinning grandchild ${pid} to die` });
     return { pid: Number(pid), socketPath, dir };
   }
 
