@@ -20,8 +20,9 @@
 //     V8 documents as callable from any thread) and records `requested`, all while holding it.
 // So a termination can only be requested while user code runs: once the main thread has
 // cleared `isolate` it owns the outcome (it cancels any termination it finds requested), and our
-// runtime's own code outside callInterruptible can never be terminated. A request arriving while
-// no call runs is dropped, not remembered.
+// runtime's own code outside callInterruptible can never be terminated. (Runtime code that user
+// code calls into from inside an interruptible call can be: an interrupt may stop it half-way,
+// like any other code of that call.) A request arriving while no call runs is dropped.
 #include <napi.h>
 
 #include "errno-error.h"

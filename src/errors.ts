@@ -89,10 +89,21 @@ const builtinErrors: Record<string, ErrorConstructor> = {
 
 /** Extract the wire shape of any thrown value (non-Error throws become an Error message). */
 export function errorShape(e: unknown): ErrorShape {
-  if (e instanceof Error) {
-    return { name: e.name, message: e.message, stack: e.stack, code: (e as Partial<CodedError>).code };
+  // Total: whatever was thrown, this returns plain strings (it runs on paths that must answer).
+  try {
+    if (e instanceof Error) {
+      const code = (e as Partial<CodedError>).code;
+      return {
+        name: String(e.name),
+        message: String(e.message),
+        stack: typeof e.stack === 'string' ? e.stack : undefined,
+        code: typeof code === 'string' ? code : undefined,
+      };
+    }
+    return { name: 'Error', message: `non-Error value thrown: ${String(e)}` };
+  } catch {
+    return { name: 'Error', message: 'an unprintable value was thrown' };
   }
-  return { name: 'Error', message: `non-Error value thrown: ${String(e)}` };
 }
 
 /**

@@ -3,9 +3,10 @@ import { constants as osConstants } from 'node:os';
 import { coded } from './errors.js';
 
 /**
- * The native addon (native/segment.cc), loaded once. It only maps, unmaps and unlinks; every check
- * and every message a user reads is made in TypeScript before or after calling it. Its errors carry
- * the errno name as `code` (ENOSPC, EEXIST, ENOENT, ...).
+ * The native addon, loaded once: shared-memory segments and file mappings (native/segment.cc) and,
+ * for workers, interruptible calls and the control-pipe watcher (native/process.cc). It is
+ * mechanism only: every check and every message a user reads is made in TypeScript before or after
+ * calling it. Its errors carry the errno name as `code` (ENOSPC, EEXIST, ENOENT, ...).
  */
 export interface NativeSegments {
   /**

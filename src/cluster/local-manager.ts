@@ -36,7 +36,10 @@ const workerMain = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 
 let privateDir: string | null = null;
 
-/** The master's private socket directory (0700), removed when the master exits normally. */
+/**
+ * The master's private socket directory (0700): made when a worker starts, removed when the last
+ * worker is gone (see removeSocketDir) and when the master exits normally.
+ */
 export function socketDir(): string {
   // Made again if it went away meanwhile (e.g. removed by hand while no worker ran).
   if (privateDir && !existsSync(privateDir)) privateDir = null;
@@ -46,6 +49,13 @@ export function socketDir(): string {
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
   return privateDir;
+}
+
+/** No worker left: remove the directory (with any socket a killed worker could not remove). */
+export function removeSocketDir(): void {
+  if (!privateDir) return;
+  rmSync(privateDir, { recursive: true, force: true });
+  privateDir = null;
 }
 
 export function forwardLines(stream: Readable, pid: number, onLine?: (line: string) => boolean): void {

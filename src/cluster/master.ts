@@ -6,7 +6,7 @@ import { lastRequestId, nextRequestId, request } from '../remote/requests.js';
 import { EMPTY_PAYLOAD } from '../transport/codec.js';
 import { CallMode } from '../transport/messages.js';
 import { myid } from './identity.js';
-import { detachHandles, launchLocal, type LaunchedWorker } from './local-manager.js';
+import { detachHandles, launchLocal, removeSocketDir, type LaunchedWorker } from './local-manager.js';
 import { dial, disconnect, sendControl, setRoleHandlers } from './peers.js';
 import { currentTopology, peerInfos, removeWorker, setTopology, setWorker, workerPids } from './process-table.js';
 
@@ -177,6 +177,7 @@ function forget(pid: number): void {
   if (!records.delete(pid)) return;
   removeWorker(pid);
   broadcastPeers([pid]);
+  if (records.size === 0 && joining.size === 0) removeSocketDir();
 }
 
 /** Cancel the calls running on `pids` (default: every worker); the workers keep serving. */
@@ -206,7 +207,7 @@ function onControl(from: number, m: Msg): void {
       try {
         sendControl(m.to, { kind: 'connectTo', pid: m.from });
       } catch {
-        // `to` is gone; `from` learns it from the next table broadcast.
+        // `to` is gone; the table broadcast that says so makes `from` fail what waits on it.
       }
       return;
     default:
@@ -239,7 +240,6 @@ function noop(): void {}
 registerInternal('noop', noop);
 
 let flushedAt = -1;
-let flushing = false;
 
 /**
  * The master is about to exit naturally (its handles to workers are unref'd so it can). What a
@@ -248,9 +248,9 @@ let flushing = false;
  * that does nothing more exits right after.
  */
 function flushWorkerOutput(): void {
+  if (myid() !== 1) return;
   const pids = workerPids();
-  if (pids.length === 0 || flushing || lastRequestId() === flushedAt) return;
-  flushing = true;
+  if (pids.length === 0 || lastRequestId() === flushedAt) return;
   // These round trips must not keep the master alive themselves (a worker stuck in a loop never
   // answers); the timer alone does, and bounds the wait.
   const calls = pids.map((pid) => {
@@ -261,7 +261,6 @@ function flushWorkerOutput(): void {
   const bound = setTimeout(() => undefined, FLUSH_MS);
   void Promise.allSettled(calls).then(() => clearTimeout(bound));
   flushedAt = lastRequestId();
-  flushing = false;
 }
 
 const FLUSH_MS = 500;

@@ -170,15 +170,20 @@ function receive(p: Peer, body: Buffer): void {
     p.send(encodeMsg({ kind: 'result', reqId, ok: false, value: encodeValue(errorShape(err), { peer: p.pid }) }));
     return;
   }
-  switch (m.kind) {
-    case 'call':
-    case 'ref':
-    case 'result':
-    case 'clients':
-    case 'forget':
-      return serve(p.pid, m);
-    default:
-      return controlHandler(p.pid, m);
+  try {
+    switch (m.kind) {
+      case 'call':
+      case 'ref':
+      case 'result':
+      case 'clients':
+      case 'forget':
+        return serve(p.pid, m);
+      default:
+        return controlHandler(p.pid, m);
+    }
+  } catch (err) {
+    // Serving failed in a way its own error paths did not catch: say so, keep the connection.
+    process.stderr.write(`sharedarrays: failed to handle a ${m.kind} message from process ${p.pid}: ${errorShape(err).message}\n`);
   }
 }
 
@@ -190,7 +195,24 @@ function lose(p: Peer, error: Error | null): void {
   failRequestsTo(p.pid, () => new ProcessExitedException(p.pid));
   dropClient(p.pid);
   dropPeerFunctions(p.pid);
+  for (const listener of lostListeners) listener(p.pid);
   peerLost(p.pid, error);
+}
+
+const lostListeners: ((pid: number) => void)[] = [];
+
+/** Be told when a process leaves (for state kept on its behalf, e.g. SharedArray participations). */
+export function onPeerLost(listener: (pid: number) => void): void {
+  lostListeners.push(listener);
+}
+
+/**
+ * The master says `pid` is gone: fail what waits on it, including messages still queued for a
+ * connection that was never made (a lazy worker-to-worker dial to a worker that died first).
+ */
+export function forgetPeer(pid: number): void {
+  const p = peers.get(pid);
+  if (p) lose(p, null);
 }
 
 /** Close the connection to `pid` (after flushing), as when a worker is removed. */

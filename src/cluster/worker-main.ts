@@ -17,7 +17,7 @@ import type { Msg } from '../transport/messages.js';
 import { acceptHandshake } from '../transport/handshake.js';
 import { clusterCookie } from './cookie.js';
 import { myid, setMyid } from './identity.js';
-import { accept, dial, sendControl, setRoleHandlers } from './peers.js';
+import { accept, dial, forgetPeer, sendControl, setRoleHandlers } from './peers.js';
 import { removeWorker, setTopology, setWorker, workerInfo } from './process-table.js';
 
 interface StartSettings {
@@ -88,7 +88,10 @@ function onControl(from: number, m: Msg): void {
       return;
     case 'peers':
       for (const p of m.peers) setWorker(p);
-      for (const pid of m.removed) removeWorker(pid);
+      for (const pid of m.removed) {
+        removeWorker(pid);
+        forgetPeer(pid);
+      }
       return;
     case 'connectTo':
       if (workerInfo(m.pid)) void dial(m.pid, workerInfo(m.pid)!.address).catch(() => undefined);

@@ -1,4 +1,5 @@
-import { coded, RemoteException, reviveError } from '../errors.js';
+import { coded } from '../errors.js';
+import { asRemote } from '../remote/future.js';
 import { myid } from '../cluster/identity.js';
 import { nworkers, workers } from '../cluster/process-table.js';
 import { remotecallFetch } from '../remote/calls.js';
@@ -131,7 +132,8 @@ function remoteExecutor(f: (x: unknown) => unknown, pool: WorkerPool): Executor 
   }
   return async (pid, items) => {
     const outcomes = (await remotecallFetch(runner, pid, items)) as Outcome[];
-    return outcomes.map((o) => (o[0] ? { ok: true, value: o[1] } : { ok: false, error: new RemoteException(pid, reviveError(o[1])) }));
+    // asRemote: a ProcessExitedException met inside f stays unwrapped, as everywhere else.
+    return outcomes.map((o) => (o[0] ? { ok: true, value: o[1] } : { ok: false, error: asRemote(pid, o[1]) }));
   };
 }
 
@@ -270,7 +272,15 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
       const size = sizer.next(total === undefined ? undefined : total - nextIndex + retries.length);
       const batch = retriesFor(slot, size);
       if (batch.length < size && !sourceDone) {
-        const values = await pull(size - batch.length);
+        let values: unknown[];
+        try {
+          values = await pull(size - batch.length);
+        } catch (e) {
+          // The input itself failed: give the worker back, and stop as for a failed item.
+          slots.put(slot);
+          fail(e as Error);
+          break;
+        }
         if (values.length < size - batch.length) sourceDone = true;
         for (const value of values) batch.push({ index: nextIndex++, value, attempt: 0, avoid: 0 });
       }

@@ -1,8 +1,8 @@
 import { coded, RemoteException, errorShape } from '../errors.js';
 import { myid } from '../cluster/identity.js';
 import { workers } from '../cluster/process-table.js';
-import { encodeArgs } from '../transport/codec.js';
-import { CallMode } from '../transport/messages.js';
+import { encodeArgs, type HandOvers, type Payload } from '../transport/codec.js';
+import { CallMode, type FnDef } from '../transport/messages.js';
 import { readDone, readValue, Future } from './future.js';
 import { assertShippable, fnWire } from './functions.js';
 import { changeClients, futureEntry, settleFuture } from './ref-store.js';
@@ -25,6 +25,18 @@ function checkPid(pid: unknown, what: string): asserts pid is number {
   if (!Number.isSafeInteger(pid) || (pid as number) < 1) {
     throw coded(TypeError, 'ERR_INVALID_ARG', `${what}: pid must be a positive integer, got ${String(pid)}`);
   }
+}
+
+/**
+ * A call's function and arguments for `pid`. Handles among them are counted as handed over only
+ * once both have encoded: a call that cannot be sent leaves every reference count as it was.
+ */
+function encodeCall(f: Function, pid: number, args: readonly unknown[]): { payload: Payload; fnId: number; fnDef: FnDef | null } {
+  const handOvers: HandOvers = [];
+  const payload = encodeArgs(args, { peer: pid }, 'args', handOvers);
+  const { fnId, fnDef } = fnWire(f, pid, handOvers);
+  for (const h of handOvers) h();
+  return { payload, fnId, fnDef };
 }
 
 /** Run `f(...args)` here as a new task, settling the local Future entry. */
@@ -55,8 +67,7 @@ export function remotecall<F extends Fn>(f: F, pid: number, ...args: Parameters<
     runLocal(f, args, rr);
     return Future.forCall(pid, rr);
   }
-  const payload = encodeArgs(args, { peer: pid });
-  const { fnId, fnDef } = fnWire(f, pid);
+  const { payload, fnId, fnDef } = encodeCall(f, pid, args);
   wire().send(pid, { kind: 'call', reqId: 0, mode: CallMode.Store, rr, fnId, fnDef, args: payload });
   return Future.forCall(pid, rr);
 }
@@ -68,8 +79,7 @@ export function remotecallFetch<F extends Fn>(f: F, pid: number, ...args: Parame
     checkPid(pid, 'remotecallFetch');
     assertShippable(f);
     if (pid === myid()) return fetchLocal(f, pid, args);
-    const payload = encodeArgs(args, { peer: pid });
-    const { fnId, fnDef } = fnWire(f, pid);
+    const { payload, fnId, fnDef } = encodeCall(f, pid, args);
     const msg = { kind: 'call', reqId: nextRequestId(), mode: CallMode.Fetch, rr: null, fnId, fnDef, args: payload } as const;
     return request(pid, msg, readValue) as Promise<Result<F>>;
   } catch (e) {
@@ -91,8 +101,7 @@ export async function remotecallWait<F extends Fn>(f: F, pid: number, ...args: P
   checkPid(pid, 'remotecallWait');
   assertShippable(f);
   if (pid === myid()) return remotecall(f, pid, ...args).wait();
-  const payload = encodeArgs(args, { peer: pid });
-  const { fnId, fnDef } = fnWire(f, pid);
+  const { payload, fnId, fnDef } = encodeCall(f, pid, args);
   const rr = newRRID();
   const fut = Future.forCall<Result<F>>(pid, rr);
   await request(pid, { kind: 'call', reqId: nextRequestId(), mode: CallMode.Wait, rr, fnId, fnDef, args: payload }, readDone);
@@ -111,8 +120,7 @@ export function remoteDo<F extends Fn>(f: F, pid: number, ...args: Parameters<F>
     });
     return;
   }
-  const payload = encodeArgs(args, { peer: pid });
-  const { fnId, fnDef } = fnWire(f, pid);
+  const { payload, fnId, fnDef } = encodeCall(f, pid, args);
   wire().send(pid, { kind: 'call', reqId: 0, mode: CallMode.Do, rr: null, fnId, fnDef, args: payload });
 }
 

@@ -1,5 +1,5 @@
 import { coded } from '../errors.js';
-import { decodeArgs, encodeArgs, setFunctionCodec, type CodecContext } from '../transport/codec.js';
+import { decodeArgs, encodeArgs, setFunctionCodec, type CodecContext, type HandOvers } from '../transport/codec.js';
 import type { FnDef } from '../transport/messages.js';
 import { wire } from './wire.js';
 
@@ -243,12 +243,12 @@ function sourceOf(f: Function): string {
   return expr;
 }
 
-function defOf(f: Function, ctx: CodecContext): FnDef {
+function defOf(f: Function, ctx: CodecContext, handOvers?: HandOvers): FnDef {
   const c = captured.get(f);
   if (c) {
     const names = Object.keys(c.env);
     // Encoded like an argument list, so a captured value may itself be a function.
-    return { kind: 'src', src: sourceOf(c.f), envNames: names, env: encodeArgs(names.map((n) => c.env[n]), ctx, 'captured values') };
+    return { kind: 'src', src: sourceOf(c.f), envNames: names, env: encodeArgs(names.map((n) => c.env[n]), ctx, 'captured values', handOvers) };
   }
   const path = functionsByName().get(f);
   if (path) return { kind: 'pkg', path };
@@ -263,12 +263,15 @@ export function assertShippable(f: unknown, what = 'f'): asserts f is Function {
   if (!captured.has(f) && !functionsByName().has(f) && !moduleRefs.has(f)) sourceOf(f);
 }
 
-/** The function as a call's target for `pid`: its id, and its definition if `pid` lacks it. */
-export function fnWire(f: Function, pid: number): { fnId: number; fnDef: FnDef | null } {
+/**
+ * The function as a call's target for `pid`: its id, and its definition if `pid` lacks it. With
+ * `handOvers`, handles among captured values are counted by the caller once its message encoded.
+ */
+export function fnWire(f: Function, pid: number, handOvers?: HandOvers): { fnId: number; fnDef: FnDef | null } {
   const fnId = idOf(f);
   const p = peerFns(pid);
   if (p.sent.has(fnId)) return { fnId, fnDef: null };
-  const fnDef = defOf(f, { peer: pid });
+  const fnDef = defOf(f, { peer: pid }, handOvers);
   p.sent.add(fnId);
   p.held.add(fnId);
   return { fnId, fnDef };

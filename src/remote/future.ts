@@ -86,6 +86,12 @@ export class Future<T = unknown> extends RemoteRef {
       if (this.#error) throw this.#error;
       return this;
     }
+    // A fetch in flight gives back this process's holds when answered: the owner may free the
+    // value right then, so wait on that fetch rather than ask the owner again.
+    if (this.#fetching) {
+      await this.#fetching;
+      return this;
+    }
     if (this.where === myid()) {
       this.ensureHeld();
       const e = futureEntry(this.rr);
@@ -102,6 +108,8 @@ export class Future<T = unknown> extends RemoteRef {
   async isready(): Promise<boolean> {
     this.assertLive('isready');
     if (this.#hasValue) return true;
+    // Its fetch is on the way (see wait): not here yet, and asking the owner could find it freed.
+    if (this.#fetching) return false;
     this.ensureHeld();
     if (this.where === myid()) return futureEntry(this.rr).settled;
     const msg = { kind: 'ref', reqId: nextRequestId(), op: RefOp.IsReady, rr: this.rr, count: 0, value: EMPTY_PAYLOAD } as const;
@@ -120,6 +128,9 @@ export class Future<T = unknown> extends RemoteRef {
       return this;
     }
     const value = encodeValue(v, { peer: this.where }, 'put value');
+    // Hold it first, so the owner's entry exists with a count this put then gives back (a
+    // Future made by `new Future(pid)` is not counted anywhere until first used).
+    this.ensureHeld();
     const count = this.heldCount();
     await request(this.where, { kind: 'ref', reqId: nextRequestId(), op: RefOp.Put, rr: this.rr, count, value }, readDone);
     // Like Julia: the putter caches the value and releases the owner's copy.
@@ -137,12 +148,16 @@ export class Future<T = unknown> extends RemoteRef {
   }
 
   /** @internal Codec: cached value travels with a fetched Future; otherwise a counted reference. */
-  static encodeHandle(f: Future, ctx: CodecContext): unknown {
+  static encodeHandle(f: Future): unknown {
     f.assertLive('send');
     if (f.#hasValue && !f.#error) return { where: f.where, whence: f.whence, id: f.id, value: [f.#value] };
     f.ensureHeld();
-    f.countHandOver(ctx.peer);
     return { where: f.where, whence: f.whence, id: f.id };
+  }
+
+  /** @internal Counted once the message carrying it has encoded (a fetched Future carries its value). */
+  static handOver(f: Future, to: number): void {
+    if (!(f.#hasValue && !f.#error)) f.countHandOver(to);
   }
 
   /** @internal */
@@ -161,7 +176,8 @@ export class Future<T = unknown> extends RemoteRef {
 registerHandleType<Future>({
   tag: 'future',
   classes: [Future],
-  encode: (f, ctx) => Future.encodeHandle(f, ctx),
+  encode: (f) => Future.encodeHandle(f),
+  handOver: (f, ctx) => Future.handOver(f, ctx.peer),
   decode: (d) => Future.decodeHandle(d as never),
 });
 

@@ -102,10 +102,14 @@ export class RemoteChannel<T = unknown> extends RemoteRef implements AsyncIterab
   }
 
   /** @internal */
-  static encodeHandle(rc: RemoteChannel, ctx: CodecContext): unknown {
+  static encodeHandle(rc: RemoteChannel): unknown {
     rc.assertLive('send');
-    rc.countHandOver(ctx.peer);
     return { where: rc.where, whence: rc.whence, id: rc.id };
+  }
+
+  /** @internal Counted once the message carrying it has encoded. */
+  static handOver(rc: RemoteChannel, to: number): void {
+    rc.countHandOver(to);
   }
 
   /** @internal */
@@ -152,7 +156,8 @@ export async function localOp(chan: ChannelLike, op: RefOp, v: unknown): Promise
 registerHandleType<RemoteChannel>({
   tag: 'rchan',
   classes: [RemoteChannel],
-  encode: (rc, ctx) => RemoteChannel.encodeHandle(rc, ctx),
+  encode: (rc) => RemoteChannel.encodeHandle(rc),
+  handOver: (rc, ctx) => RemoteChannel.handOver(rc, ctx.peer),
   decode: (d) => RemoteChannel.decodeHandle(d as never),
 });
 

@@ -89,6 +89,8 @@ export abstract class RemoteRef {
     if (!h) return 0;
     this.#hold = null;
     collected.unregister(this);
+    // Its GC callback will not run now, and that callback is what prunes the index.
+    if (crossed.get(this.rr)?.deref() === this) crossed.delete(this.rr);
     if (sendMessage) releaseCount(this.where, this.rr, h.count);
     return h.count;
   }

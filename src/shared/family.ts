@@ -1,5 +1,6 @@
 import { coded } from '../errors.js';
 import { myid } from '../cluster/identity.js';
+import { onPeerLost } from '../cluster/peers.js';
 import { workerPids } from '../cluster/process-table.js';
 import { remotecallWait } from '../remote/calls.js';
 import { registerInternal } from '../remote/functions.js';
@@ -158,6 +159,17 @@ export async function distribute<D extends DType>(S: SharedArray<D>, init: Share
 }
 
 // --- release ---------------------------------------------------------------------------------------
+
+/**
+ * A creator that dies can no longer release its arrays: stop holding them here, so each is
+ * unmapped once this process's own code is done with it (the views stay valid until then).
+ */
+onPeerLost((pid) => {
+  for (const c of cache.values()) {
+    const S = c.strong;
+    if (S && familyOf(S).sid[0] === pid) c.strong = null;
+  }
+});
 
 function releaseHere(key: number): void {
   const c = cache.get(key);

@@ -41,13 +41,21 @@ export interface CodecContext {
   peer: number;
 }
 
-/** How one handle class travels. `encode` may have side effects (reference counting). */
+/**
+ * How one handle class travels. `encode` describes the handle; `handOver`, if given, records that
+ * the peer now holds it (reference counting) and runs only once the whole message has encoded, so
+ * a message that fails half-way counts nothing.
+ */
 export interface HandleType<T extends object> {
   tag: string;
   classes: Function[];
   encode(value: T, ctx: CodecContext): unknown;
+  handOver?(value: T, ctx: CodecContext): void;
   decode(data: unknown, ctx: CodecContext): T;
 }
+
+/** Hand-overs to apply once a message has fully encoded (see HandleType.handOver). */
+export type HandOvers = (() => void)[];
 
 const typesByTag = new Map<string, HandleType<object>>();
 const typesByProto = new Map<object, HandleType<object>>();
@@ -75,6 +83,7 @@ interface WalkState {
   ctx: CodecContext;
   refs: boolean;
   seen: Map<object, unknown>;
+  handOvers: HandOvers;
 }
 
 function unsendable(path: string, what: string, fix: string): TypeError {
@@ -120,6 +129,7 @@ function prepare(v: unknown, path: string, st: WalkState, topLevelFn: boolean): 
     // A handle's record may carry values that hold handles themselves (a fetched Future travels
     // with its value inline, and that value may be a SharedArray): walk it like any other data.
     rec.d = prepare(handle.encode(obj, st.ctx), `${path}<${handle.tag}>`, st, false);
+    if (handle.handOver) st.handOvers.push(() => handle.handOver!(obj, st.ctx));
     return rec;
   }
   if (Array.isArray(obj)) return prepareArray(obj, path, st);
@@ -206,25 +216,36 @@ function prepareSet(s: Set<unknown>, path: string, st: WalkState): Set<unknown> 
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 
-/** Encode one value. `path` names it in error messages (e.g. `args[1]`). */
-export function encodeValue(v: unknown, ctx: CodecContext, path = 'value'): Payload {
+/** Apply the walk's hand-overs now, or pass them to the caller's list to apply with the rest of its message. */
+function settleHandOvers(st: WalkState, into: HandOvers | undefined): void {
+  if (into) into.push(...st.handOvers);
+  else for (const h of st.handOvers) h();
+}
+
+/**
+ * Encode one value. `path` names it in error messages (e.g. `args[1]`). With `handOvers`, the
+ * reference counting for handles inside is left to the caller (once its whole message encoded).
+ */
+export function encodeValue(v: unknown, ctx: CodecContext, path = 'value', handOvers?: HandOvers): Payload {
   if (v === undefined) return EMPTY_PAYLOAD;
   if (typeof v === 'number') {
     f64[0] = v;
     return { kind: PayloadKind.Number, bytes: f64Bytes.slice() };
   }
-  const st: WalkState = { ctx, refs: false, seen: new Map() };
+  const st: WalkState = { ctx, refs: false, seen: new Map(), handOvers: [] };
   const prepared = prepare(v, path, st, false);
-  return { kind: st.refs ? PayloadKind.V8Refs : PayloadKind.V8, bytes: serialize(prepared, path) };
+  const bytes = serialize(prepared, path);
+  settleHandOvers(st, handOvers);
+  return { kind: st.refs ? PayloadKind.V8Refs : PayloadKind.V8, bytes };
 }
 
 /**
  * Encode an argument list. Functions are allowed as top-level arguments (they travel like the
  * call's own function); elsewhere they are rejected.
  */
-export function encodeArgs(args: readonly unknown[], ctx: CodecContext, what = 'args'): Payload {
+export function encodeArgs(args: readonly unknown[], ctx: CodecContext, what = 'args', handOvers?: HandOvers): Payload {
   if (args.length === 0) return EMPTY_PAYLOAD;
-  const st: WalkState = { ctx, refs: false, seen: new Map() };
+  const st: WalkState = { ctx, refs: false, seen: new Map(), handOvers: [] };
   let out: unknown[] | null = null;
   for (let i = 0; i < args.length; i++) {
     const x = args[i];
@@ -235,7 +256,9 @@ export function encodeArgs(args: readonly unknown[], ctx: CodecContext, what = '
       out[i] = y;
     }
   }
-  return { kind: st.refs ? PayloadKind.V8Refs : PayloadKind.V8, bytes: serialize(out ?? args, what) };
+  const bytes = serialize(out ?? args, what);
+  settleHandOvers(st, handOvers);
+  return { kind: st.refs ? PayloadKind.V8Refs : PayloadKind.V8, bytes };
 }
 
 function serialize(v: unknown, path: string): Buffer {

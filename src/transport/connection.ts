@@ -61,7 +61,9 @@ export class Connection {
     try {
       this.decoder.push(chunk, this.onFrame);
     } catch (err) {
-      // A framing error means the stream can no longer be trusted: drop the peer.
+      // Only a framing error means the stream can no longer be trusted; anything else escaping
+      // a frame handler is a bug there, which must not cost the connection.
+      if ((err as { code?: string }).code !== 'ERR_PROTOCOL') throw err;
       this.socket.destroy();
       this.shutdown(err as Error);
     }

@@ -3,16 +3,20 @@ import { coded } from '../errors.js';
 /**
  * Length-prefixed framing: every message is `u32 little-endian length | body`.
  *
- * The decoder copies only when a frame straddles two socket reads; frames wholly inside one
- * chunk are handed out as zero-copy subarrays. A declared length above `maxFrame` is a protocol
- * error: the connection is dropped before anything is buffered or executed.
+ * Frames wholly inside one socket read are handed out as zero-copy subarrays. A frame spread over
+ * several reads is collected as a list of chunks and joined once, when it is complete (joining on
+ * every read would copy a large frame over and over: quadratic). A declared length above
+ * `maxFrame` is a protocol error, raised as soon as the header is in, before the body is buffered.
  */
 export const FRAME_HEADER = 4;
 /** The largest body a peer may send (Node's Buffer limit on 64-bit, 4 GiB, less the header). */
 export const MAX_FRAME = 0xffff_fff0;
 
 export class FrameDecoder {
-  private pending: Buffer | null = null;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Total bytes (header + body) of the frame being collected; 0 while its header is incomplete. */
+  private frameBytes = 0;
   private readonly maxFrame: number;
 
   constructor(maxFrame = MAX_FRAME) {
@@ -21,23 +25,47 @@ export class FrameDecoder {
 
   /** Feed one chunk; calls `onFrame` for every complete body. Throws ERR_PROTOCOL on an oversized frame. */
   push(chunk: Buffer, onFrame: (body: Buffer) => void): void {
-    let buf = chunk;
-    if (this.pending) {
-      buf = Buffer.concat([this.pending, chunk]);
-      this.pending = null;
+    if (this.buffered === 0) return this.parse(chunk, onFrame);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.frameBytes === 0 && this.buffered >= FRAME_HEADER) {
+      const head = this.chunks[0]!.length >= FRAME_HEADER ? this.chunks[0]! : Buffer.concat(this.chunks, FRAME_HEADER);
+      this.frameBytes = FRAME_HEADER + this.bodyLength(head, 0);
     }
+    if (this.frameBytes === 0 || this.buffered < this.frameBytes) return;
+    const all = Buffer.concat(this.chunks, this.buffered);
+    this.chunks = [];
+    this.buffered = 0;
+    this.frameBytes = 0;
+    this.parse(all, onFrame);
+  }
+
+  /** Hand out every complete frame of `buf`; keep the incomplete rest. */
+  private parse(buf: Buffer, onFrame: (body: Buffer) => void): void {
     let off = 0;
     while (buf.length - off >= FRAME_HEADER) {
-      const len = buf.readUInt32LE(off);
-      if (len > this.maxFrame) {
-        throw coded(Error, 'ERR_PROTOCOL', `peer sent a frame of ${len} bytes, over the ${this.maxFrame}-byte limit`);
+      const end = off + FRAME_HEADER + this.bodyLength(buf, off);
+      if (end > buf.length) {
+        this.frameBytes = end - off;
+        break;
       }
-      const end = off + FRAME_HEADER + len;
-      if (end > buf.length) break;
       onFrame(buf.subarray(off + FRAME_HEADER, end));
       off = end;
     }
-    if (off < buf.length) this.pending = off === 0 ? buf : Buffer.from(buf.subarray(off));
+    if (off < buf.length) {
+      // Copied: the rest must not pin the whole (possibly large) read buffer.
+      this.chunks = [Buffer.from(buf.subarray(off))];
+      this.buffered = buf.length - off;
+    } else {
+      this.frameBytes = 0;
+    }
+  }
+
+  private bodyLength(buf: Buffer, off: number): number {
+    const len = buf.readUInt32LE(off);
+    if (len > this.maxFrame) {
+      throw coded(Error, 'ERR_PROTOCOL', `peer sent a frame of ${len} bytes, over the ${this.maxFrame}-byte limit`);
+    }
+    return len;
   }
 }
-

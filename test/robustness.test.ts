@@ -1,0 +1,107 @@
+// Failure paths found by review: each of these once hung a caller, killed a worker or leaked.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as sa from 'sharedarrays';
+import { rejection } from './helpers/rejection.js';
+import { loadRefStore, storeSize, stored } from './helpers/refs.js';
+import { waitFor } from './helpers/wait.js';
+
+const { addprocs, rmprocs, workers, remotecall, remotecallFetch, pmap, WorkerPool, Future, RemoteException, ProcessExitedException } = sa;
+
+let ws: number[] = [];
+beforeAll(async () => {
+  ws = await addprocs(3);
+  await loadRefStore();
+});
+afterAll(async () => {
+  if (workers()[0] !== 1) await rmprocs(workers());
+});
+
+describe('a thrown value that cannot be described', () => {
+  it('still arrives as a RemoteException, sync or async, and the worker serves on', async () => {
+    const w = ws[0]!;
+    const sync = await rejection(remotecallFetch(() => { throw Object.create(null); }, w));
+    expect(sync).toBeInstanceOf(RemoteException);
+    expect((sync as InstanceType<typeof RemoteException>).cause.message).toMatch(/unprintable/);
+    const later = await rejection(remotecallFetch(async () => { throw Object.create(null); }, w));
+    expect(later).toBeInstanceOf(RemoteException);
+    const odd = await rejection(remotecallFetch(() => { const e = new Error('odd code'); (e as unknown as { code: unknown }).code = Symbol('x'); throw e; }, w));
+    expect((odd as InstanceType<typeof RemoteException>).cause.message).toBe('odd code');
+    expect(await remotecallFetch(() => 7, w)).toBe(7);
+  });
+});
+
+describe('Future.wait and isready while a fetch is in flight', () => {
+  it('neither hangs nor leaves an entry on the owner', async () => {
+    const w = ws[0]!;
+    const before = await storeSize(w);
+    const f = remotecall(() => 42, w);
+    const fetching = f.fetch();
+    const [v, waited, ready] = await Promise.all([fetching, f.wait(), f.isready()]);
+    expect(v).toBe(42);
+    expect(waited).toBe(f);
+    expect(typeof ready).toBe('boolean');
+    expect(await f.isready()).toBe(true);
+    await waitFor(async () => (await storeSize(w)) === before, { what: 'the owner to free the value' });
+  });
+
+  it('a Future made with new Future(pid) and put remotely is freed once fetched', async () => {
+    const w = ws[1]!;
+    const f = new Future<number>(w);
+    await f.put(5);
+    expect(await f.fetch()).toBe(5);
+    await waitFor(async () => !(await stored(f)), { what: 'the put value to be freed' });
+  });
+});
+
+describe('reference counts and a call that cannot be sent', () => {
+  it('a handle before an unsendable argument is not counted as handed over', async () => {
+    const w = ws[1]!;
+    const f = remotecall(() => 'v', ws[2]!);
+    const err = await rejection(remotecallFetch((_f: unknown, _x: unknown) => 0, w, f, { bad: Symbol('s') }));
+    expect((err as { code?: string }).code).toBe('ERR_UNSERIALIZABLE');
+    expect(await f.fetch()).toBe('v');
+    await waitFor(async () => !(await stored(f)), { what: 'the owner to free the value' });
+  });
+});
+
+describe('a worker-to-worker call to a worker that died first', () => {
+  it('fails with ProcessExitedException instead of hanging', async () => {
+    const [victim] = await addprocs(1);
+    const caller = ws[2]!;
+    const ospid = await remotecallFetch(() => process.pid, victim!);
+    process.kill(ospid, 'SIGKILL');
+    await waitFor(() => !workers().includes(victim!), { what: 'the master to see the death' });
+    const err = await remotecallFetch(
+      async (p: number) => {
+        try {
+          await remotecallFetch(() => 1, p);
+          return 'answered';
+        } catch (e) {
+          return (e as Error).name;
+        }
+      },
+      caller,
+      victim!,
+    );
+    expect(err).toBe(new ProcessExitedException(0).name);
+  });
+});
+
+describe('pmap whose input fails', () => {
+  it('rejects with that error and gives every worker back to the pool', async () => {
+    const pool = new WorkerPool(ws.slice(0, 2));
+    async function* failing(): AsyncGenerator<number> {
+      yield 1;
+      yield 2;
+      throw new Error('input broke');
+    }
+    const err = await rejection(pmap((x: number) => x, failing(), { pool, batchSize: 1 }));
+    expect((err as Error).message).toBe('input broke');
+    await waitFor(() => pool.isready() && pool.workers().length === 2, { what: 'both workers back' });
+    const a = await pool.take();
+    const b = await pool.take();
+    expect([a, b].sort()).toEqual(ws.slice(0, 2).sort());
+    pool.put(a);
+    pool.put(b);
+  });
+});
