@@ -31,7 +31,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -223,20 +222,6 @@ Napi::Value StartControlWatch(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-// setParentDeathSignal(signal) -> parent pid: ask the kernel to send `signal` when the parent
-// dies (PR_SET_PDEATHSIG). A second layer behind the control pipe. The returned pid lets the
-// caller detect the race where the parent died before the call (we were already re-parented).
-Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "setParentDeathSignal expects a signal number");
-  int sig = info[0].As<Napi::Number>().Int32Value();
-  if (prctl(PR_SET_PDEATHSIG, static_cast<unsigned long>(sig), 0, 0, 0) != 0) {
-    int err = errno;
-    throw ErrnoError(env, err, "cannot set the parent-death signal " + std::to_string(sig));
-  }
-  return Napi::Number::New(env, getppid());
-}
-
 // controlStats() -> { watching, received, delivered }: for tests and diagnostics.
 Napi::Value ControlStats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -261,7 +246,6 @@ Napi::Value ControlStats(const Napi::CallbackInfo& info) {
 Napi::Object InitProcess(Napi::Env env, Napi::Object exports) {
   exports.Set("callInterruptible", Napi::Function::New(env, CallInterruptible));
   exports.Set("startControlWatch", Napi::Function::New(env, StartControlWatch));
-  exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignal));
   exports.Set("controlStats", Napi::Function::New(env, ControlStats));
   return exports;
 }

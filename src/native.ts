@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { constants as osConstants } from 'node:os';
 import { coded } from './errors.js';
 
 /**
@@ -51,7 +50,6 @@ export function native(): NativeSegments {
 interface NativeProcessBindings {
   callInterruptible(fn: (...args: never[]) => unknown, thisArg: unknown, ...args: unknown[]): unknown;
   startControlWatch(fd: number, socketPath: string, dir: string): boolean;
-  setParentDeathSignal(signal: number): number;
   controlStats(): ControlStats;
 }
 
@@ -110,20 +108,6 @@ export function startControlWatch(fd: number, opts: ControlWatchOptions = {}): b
     }
   }
   return bindings().startControlWatch(fd, opts.socketPath ?? '', opts.dir ?? '');
-}
-
-/**
- * Ask the kernel to send `signal` (number or name, e.g. 'SIGKILL') to this process when its parent
- * dies (Linux PR_SET_PDEATHSIG): a second layer behind the control pipe. Returns the parent pid
- * now; if it differs from the pid the worker was started by, the parent already died. Note the
- * kernel ties this to the parent *thread* that forked us (Node forks from its main thread).
- */
-export function setParentDeathSignal(signal: number | NodeJS.Signals): number {
-  const sig = typeof signal === 'string' ? osConstants.signals[signal] : signal;
-  if (sig === undefined || !Number.isInteger(sig) || sig < 0 || sig > 64) {
-    throw coded(TypeError, 'ERR_INVALID_ARG', `setParentDeathSignal: not a signal: ${String(signal)}`);
-  }
-  return bindings().setParentDeathSignal(sig);
 }
 
 /** Counters of the control-pipe watcher (see {@link ControlStats}). */

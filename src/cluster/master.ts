@@ -91,7 +91,19 @@ async function addLocal(n: number, opts: AddprocsOptions): Promise<number[]> {
   }
   for (const w of launched) detachHandles(w);
   broadcastPeers([]);
+  if (!currentTopology().lazy && currentTopology().topology === 'all_to_all') connectEagerly(pids);
   return pids;
+}
+
+/** lazy: false — every new worker is connected to every other now, not on first use. */
+function connectEagerly(newPids: number[]): void {
+  for (const b of newPids) {
+    for (const a of workerPids()) {
+      // The lower pid of a pair dials (see peers.ts); a new worker can be the lower one too.
+      if (a < b) sendControl(a, { kind: 'connectTo', pid: b });
+      else if (a > b && !newPids.includes(a)) sendControl(b, { kind: 'connectTo', pid: a });
+    }
+  }
 }
 
 async function connectWorker(w: LaunchedWorker): Promise<void> {

@@ -98,6 +98,20 @@ function peerFor(pid: number): Peer {
   return peer;
 }
 
+/** Pids this process has a live connection to (diagnostics: which pairs `lazy` has connected). */
+export function connectedPids(): number[] {
+  return [...peers.values()].filter((p) => p.conn && !p.conn.closed).map((p) => p.pid).sort((a, b) => a - b);
+}
+
+/** Make sure a connection to `pid` exists or is being made (the master asked: see connectTo). */
+export function ensureConnected(pid: number): void {
+  try {
+    peerFor(pid);
+  } catch {
+    // Gone meanwhile: the table broadcast that says so fails what waits on it.
+  }
+}
+
 /** Connect to a process's listening socket and authenticate. */
 export async function dial(peer: Peer | number, address: string): Promise<void> {
   const p = typeof peer === 'number' ? (peers.get(peer) ?? newPeer(peer)) : peer;

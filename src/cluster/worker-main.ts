@@ -17,7 +17,7 @@ import type { Msg } from '../transport/messages.js';
 import { acceptHandshake } from '../transport/handshake.js';
 import { clusterCookie } from './cookie.js';
 import { myid, setMyid } from './identity.js';
-import { accept, dial, forgetPeer, sendControl, setRoleHandlers } from './peers.js';
+import { accept, ensureConnected, forgetPeer, sendControl, setRoleHandlers } from './peers.js';
 import { removeWorker, setTopology, setWorker, workerInfo } from './process-table.js';
 
 interface StartSettings {
@@ -94,7 +94,7 @@ function onControl(from: number, m: Msg): void {
       }
       return;
     case 'connectTo':
-      if (workerInfo(m.pid)) void dial(m.pid, workerInfo(m.pid)!.address).catch(() => undefined);
+      if (workerInfo(m.pid)) ensureConnected(m.pid);
       return;
     case 'interrupt':
       interruptRunning(m.upTo);

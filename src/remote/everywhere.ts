@@ -55,9 +55,22 @@ export async function everywhere(target: string | URL | (() => unknown), opts: E
       results.set(myid(), { status: 'rejected', reason: new RemoteException(myid(), e as Error) });
     }
   }
-  const errors = [...results.entries()]
+  // The caller refers to the module's functions, so it must know them as module exports even when
+  // it is not among `procs`: import it here too (a module it already imported does not run again).
+  if (typeof target !== 'function' && !pids.includes(myid()) && errorsIn(results).length === 0) {
+    try {
+      await loadModuleHere(args[0] as string);
+    } catch (e) {
+      results.set(myid(), { status: 'rejected', reason: e });
+    }
+  }
+  const errors = errorsIn(results);
+  if (errors.length > 0) throw new CompositeException(errors);
+}
+
+function errorsIn(results: Map<number, PromiseSettledResult<unknown>>): Error[] {
+  return [...results.entries()]
     .sort(([a], [b]) => a - b)
     .filter(([, r]) => r.status === 'rejected')
     .map(([, r]) => (r as PromiseRejectedResult).reason as Error);
-  if (errors.length > 0) throw new CompositeException(errors);
 }

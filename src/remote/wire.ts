@@ -1,3 +1,4 @@
+import { coded } from '../errors.js';
 import type { Msg, RRID } from '../transport/messages.js';
 
 /**
@@ -39,6 +40,6 @@ export async function whileAwaitingHere<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function wire(): Wire {
-  if (!current) throw new Error('sharedarrays: the cluster layer is not loaded');
+  if (!current) throw coded(Error, 'ERR_PROTOCOL', 'sharedarrays: the cluster layer is not loaded (import the package entry point, not a submodule)');
   return current;
 }

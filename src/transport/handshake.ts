@@ -19,6 +19,12 @@ const MAGIC = Buffer.from('SAH1');
 const NONCE = 16;
 const MAC = 32;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * What an accepting process buffers from a peer that has not proven itself: its one message is
+ * 52 bytes. (A dialling process has no such cap: the peer it dialled may send queued frames of
+ * any size right behind its handshake answer.)
+ */
+const MAX_UNAUTHENTICATED = 4096;
 
 export interface Authenticated {
   peerPid: number;
@@ -32,7 +38,7 @@ function mac(cookie: string, role: 'I' | 'L', a: Buffer, b: Buffer, pid: number)
 }
 
 /** Read exactly `n` bytes at a time; whatever arrived beyond them stays for `leftover()`. */
-function reader(socket: Socket): { read(n: number): Promise<Buffer>; leftover(): Buffer } {
+function reader(socket: Socket, maxPending = Infinity): { read(n: number): Promise<Buffer>; leftover(): Buffer } {
   let buf: Buffer = Buffer.alloc(0);
   let want = 0;
   let waiting: ((bytes: Buffer) => void) | null = null;
@@ -47,6 +53,11 @@ function reader(socket: Socket): { read(n: number): Promise<Buffer>; leftover():
   };
   socket.on('data', (chunk: Buffer) => {
     buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    // A peer that has not authenticated gets no more than the exchange needs buffered.
+    if (buf.length > maxPending) {
+      socket.destroy();
+      return;
+    }
     take();
   });
   return {
@@ -85,7 +96,7 @@ async function withTimeout<T>(socket: Socket, work: Promise<T>): Promise<T> {
 
 /** The accepting side (a worker's listening socket). */
 export function acceptHandshake(socket: Socket, cookie: string, myPid: number): Promise<Authenticated> {
-  const r = reader(socket);
+  const r = reader(socket, MAX_UNAUTHENTICATED);
   return withTimeout(
     socket,
     (async () => {
