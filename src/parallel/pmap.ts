@@ -1,5 +1,5 @@
 import { coded } from '../errors.js';
-import { asRemote } from '../remote/future.js';
+import { asRemote } from '../remote/replies.js';
 import { myid } from '../cluster/identity.js';
 import { nworkers, workers } from '../cluster/process-table.js';
 import { remotecallFetch } from '../remote/calls.js';

@@ -1,10 +1,11 @@
-import { coded, InvalidStateException, ProcessExitedException, reviveError, RemoteException, type ErrorShape } from '../errors.js';
+import { coded } from '../errors.js';
 import { myid } from '../cluster/identity.js';
 import { decodeValue, encodeValue, registerHandleType, EMPTY_PAYLOAD, type CodecContext, type Payload } from '../transport/codec.js';
 import { RefOp, type RRID } from '../transport/messages.js';
 import { futureEntry, settleFuture, whenSettled, type FutureEntry } from './ref-store.js';
 import { RemoteRef } from './remote-ref.js';
 import { nextRequestId, request } from './requests.js';
+import { asRemote, readDone, readValue, replyError } from './replies.js';
 import { newRRID } from './rrid.js';
 import { whileAwaitingHere } from './wire.js';
 
@@ -183,41 +184,6 @@ registerHandleType<Future>({
 
 function futureSetError(): Error {
   return coded(Error, 'ERR_FUTURE_SET', 'Future can be set only once');
-}
-
-/** An error stored on the owner, as the caller sees it. */
-export function asRemote(pid: number, shape: ErrorShape): Error {
-  if (shape.code === 'ERR_PROCESS_EXITED') {
-    // Never wrapped (API.md, Errors), and a real ProcessExitedException with the dead pid, so
-    // `instanceof` and `.pid` work on the caller as they do for a direct call.
-    const dead = /^process (\d+) has exited/.exec(shape.message);
-    if (dead) {
-      const err = new ProcessExitedException(Number(dead[1]));
-      if (shape.stack !== undefined) err.stack = shape.stack;
-      return err;
-    }
-    return reviveError(shape);
-  }
-  return new RemoteException(pid, reviveError(shape));
-}
-
-/** Reads a reply carrying a value. */
-export function readValue(ok: boolean, value: Payload, pid: number): unknown {
-  if (!ok) throw replyError(pid, value);
-  return decodeValue(value, { peer: pid });
-}
-
-/** Reads a reply that only says "done" (or carries an error). */
-export function readDone(ok: boolean, value: Payload, pid: number): void {
-  if (!ok) throw replyError(pid, value);
-}
-
-/** A failed reply's error: RemoteException, except errors raised by the runtime itself about refs. */
-export function replyError(pid: number, payload: Payload): Error {
-  const shape = decodeValue(payload, { peer: pid }) as ErrorShape;
-  if (shape.code === 'ERR_CHANNEL_CLOSED') return new InvalidStateException(shape.message);
-  if (shape.code === 'ERR_FUTURE_SET' || shape.code === 'ERR_REF_FINALIZED') return reviveError(shape);
-  return asRemote(pid, shape);
 }
 
 export type { FutureEntry };

@@ -6,7 +6,7 @@ import { Channel } from '../channel.js';
 import { isChannelLike, type ChannelLike } from './channel-like.js';
 import { addChannel, channelEntry } from './ref-store.js';
 import { RemoteRef } from './remote-ref.js';
-import { readDone, readValue } from './future.js';
+import { readDone, readValue } from './replies.js';
 import { nextRequestId, request } from './requests.js';
 import { newRRID } from './rrid.js';
 import { fnWire } from './functions.js';
