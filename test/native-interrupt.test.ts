@@ -2,54 +2,21 @@
 // Interrupt and master-death cases run in child processes (test/fixtures/interrupt-*.mjs) started
 // like real workers, with the control pipe on fd 3. Every wait is a handshake on a line the child
 // prints, or a poll with a deadline; nothing sleeps.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callInterruptible, startControlWatch } from '../dist/src/native.js';
+import { startFixture, type Child } from './helpers/child.js';
 import { gone, waitFor } from './helpers/wait.js';
-
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-
-/** A child process whose stdout is read line by line, in order. */
-interface Child {
-  proc: ChildProcess;
-  /** The next stdout line; rejects (with its stderr) if the child exits first. */
-  line(): Promise<string>;
-  exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
 
 const started: ChildProcess[] = [];
 const strays: number[] = [];
 
 function start(script: string, args: string[], stdio: ('pipe' | 'ignore')[]): Child {
-  const proc = spawn(process.execPath, [fixture(script), ...args], { stdio });
-  started.push(proc);
-  let stderr = '';
-  proc.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const queue: string[] = [];
-  const waiting: { resolve: (l: string) => void; reject: (e: Error) => void }[] = [];
-  let ended = false;
-  const rl = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
-  rl.on('line', (l) => (waiting.length > 0 ? waiting.shift()?.resolve(l) : queue.push(l)));
-  const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  void exited.then(([code, signal]) => {
-    ended = true;
-    for (const w of waiting.splice(0)) w.reject(new Error(`${script} exited (${code ?? signal}) early; stderr:\n${stderr}`));
-  });
-  return {
-    proc,
-    exited,
-    line: () =>
-      queue.length > 0
-        ? Promise.resolve(queue.shift() as string)
-        : ended
-          ? Promise.reject(new Error(`${script} has exited; stderr:\n${stderr}`))
-          : new Promise((resolve, reject) => waiting.push({ resolve, reject })),
-  };
+  const child = startFixture(script, args, { stdio });
+  started.push(child.proc);
+  return child;
 }
 
 /** Write to the child's control pipe (its fd 3) and wait until the bytes are handed to the kernel. */

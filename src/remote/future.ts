@@ -3,7 +3,7 @@ import { myid } from '../cluster/identity.js';
 import { decodeValue, encodeValue, registerHandleType, EMPTY_PAYLOAD, type CodecContext, type Payload } from '../transport/codec.js';
 import { RefOp, type RRID } from '../transport/messages.js';
 import { futureEntry, settleFuture, whenSettled, type FutureEntry } from './ref-store.js';
-import { RemoteRef } from './remote-ref.js';
+import { RemoteRef, type RefRecord } from './remote-ref.js';
 import { nextRequestId, request } from './requests.js';
 import { asRemote, readDone, readValue, replyError } from './replies.js';
 import { newRRID } from './rrid.js';
@@ -140,20 +140,12 @@ export class Future<T = unknown> extends RemoteRef {
     return this;
   }
 
-  override toString(): string {
-    return `Future(${this.where}, ${this.whence}, ${this.id})`;
-  }
-
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return this.toString();
-  }
-
   /** @internal Codec: cached value travels with a fetched Future; otherwise a counted reference. */
   static encodeHandle(f: Future): unknown {
     f.assertLive('send');
-    if (f.#hasValue && !f.#error) return { where: f.where, whence: f.whence, id: f.id, value: [f.#value] };
+    if (f.#hasValue && !f.#error) return { ...f.record(), value: [f.#value] };
     f.ensureHeld();
-    return { where: f.where, whence: f.whence, id: f.id };
+    return f.record();
   }
 
   /** @internal Counted once the message carrying it has encoded (a fetched Future carries its value). */
@@ -162,15 +154,13 @@ export class Future<T = unknown> extends RemoteRef {
   }
 
   /** @internal */
-  static decodeHandle(d: { where: number; whence: number; id: number; value?: [unknown] }): Future {
-    const rr = { whence: d.whence, id: d.id };
+  static decodeHandle(d: RefRecord & { value?: [unknown] }): Future {
     if (d.value) {
-      const f = new Future(d.where, rr);
+      const f = new Future(d.where, { whence: d.whence, id: d.id });
       f.#cache(d.value[0], null);
       return f;
     }
-    RemoteRef.countArrivalAtOwner(d.where, rr);
-    return RemoteRef.arrive(d.where, rr, () => new Future(d.where, rr));
+    return RemoteRef.arriveRecord(d, (where, rr) => new Future(where, rr));
   }
 }
 

@@ -5,7 +5,7 @@ import { CallMode, RefOp, type RRID } from '../transport/messages.js';
 import { Channel } from '../channel.js';
 import { isChannelLike, type ChannelLike } from './channel-like.js';
 import { addChannel, channelEntry } from './ref-store.js';
-import { RemoteRef } from './remote-ref.js';
+import { RemoteRef, type RefRecord } from './remote-ref.js';
 import { readDone, readValue } from './replies.js';
 import { nextRequestId, request } from './requests.js';
 import { newRRID } from './rrid.js';
@@ -93,18 +93,10 @@ export class RemoteChannel<T = unknown> extends RemoteRef implements AsyncIterab
     }
   }
 
-  override toString(): string {
-    return `RemoteChannel(${this.where}, ${this.whence}, ${this.id})`;
-  }
-
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return this.toString();
-  }
-
   /** @internal */
   static encodeHandle(rc: RemoteChannel): unknown {
     rc.assertLive('send');
-    return { where: rc.where, whence: rc.whence, id: rc.id };
+    return rc.record();
   }
 
   /** @internal Counted once the message carrying it has encoded. */
@@ -113,10 +105,8 @@ export class RemoteChannel<T = unknown> extends RemoteRef implements AsyncIterab
   }
 
   /** @internal */
-  static decodeHandle(d: { where: number; whence: number; id: number }): RemoteChannel {
-    const rr = { whence: d.whence, id: d.id };
-    RemoteRef.countArrivalAtOwner(d.where, rr);
-    return RemoteRef.arrive(d.where, rr, () => new RemoteChannel(d.where, rr));
+  static decodeHandle(d: RefRecord): RemoteChannel {
+    return RemoteRef.arriveRecord(d, (where, rr) => new RemoteChannel(where, rr));
   }
 }
 

@@ -137,8 +137,32 @@ export abstract class RemoteRef {
     else wire().clientDelta(this.where, this.rr, to, 1);
   }
 
-  /** The owner counts its own arriving handles itself. */
-  protected static countArrivalAtOwner(where: number, rr: RRID): void {
-    if (where === myid()) changeClients(rr, myid(), 1);
+  /** What a handle travels as: where its store is, and its identity. */
+  protected record(): RefRecord {
+    return { where: this.where, whence: this.whence, id: this.id };
   }
+
+  /**
+   * The handle for a reference record arriving here (see arrive). The owner counts its own
+   * arriving handles itself; elsewhere the sender has already told the owner.
+   */
+  protected static arriveRecord<R extends RemoteRef>(d: RefRecord, make: (where: number, rr: RRID) => R): R {
+    const rr = { whence: d.whence, id: d.id };
+    if (d.where === myid()) changeClients(rr, myid(), 1);
+    return RemoteRef.arrive(d.where, rr, () => make(d.where, rr));
+  }
+
+  toString(): string {
+    return `${this.constructor.name}(${this.where}, ${this.whence}, ${this.id})`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+export interface RefRecord {
+  where: number;
+  whence: number;
+  id: number;
 }

@@ -16,10 +16,16 @@ export interface Child {
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
-export function startFixture(script: string, args: string[] = [], env: Record<string, string> = {}): Child {
+export interface FixtureOptions {
+  /** Default: stdin ignored, stdout and stderr piped (both must stay piped: they are read). */
+  stdio?: ('pipe' | 'ignore')[];
+  env?: Record<string, string>;
+}
+
+export function startFixture(script: string, args: string[] = [], opts: FixtureOptions = {}): Child {
   const proc = spawn(process.execPath, [fixture(script), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
+    stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
   });
   let stderr = '';
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
