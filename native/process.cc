@@ -26,6 +26,7 @@
 #include <napi.h>
 
 #include "errno-error.h"
+#include "parts.h"
 #include <v8.h>
 
 #include <fcntl.h>
@@ -55,7 +56,8 @@ struct Shared {
   double delivered = 0;
 };
 
-// Leaked on purpose: the detached watcher may still touch it while static destructors run at
+// Process-wide, not per environment: there is one control pipe and one watcher thread per
+// process, whichever environment started it. Leaked on purpose: the detached watcher may still touch it while static destructors run at
 // process exit, so it must never be destroyed.
 Shared& shared = *new Shared;
 
@@ -242,10 +244,8 @@ Napi::Value ControlStats(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-// Called from the module initializer in segment.cc (one addon, one entry point).
-Napi::Object InitProcess(Napi::Env env, Napi::Object exports) {
+void InitProcessControl(Napi::Env env, Napi::Object exports) {
   exports.Set("callInterruptible", Napi::Function::New(env, CallInterruptible));
   exports.Set("startControlWatch", Napi::Function::New(env, StartControlWatch));
   exports.Set("controlStats", Napi::Function::New(env, ControlStats));
-  return exports;
 }

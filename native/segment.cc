@@ -1,10 +1,10 @@
-// The only C++ in sharedarrays: POSIX shared-memory segments and file mappings exposed as
-// external ArrayBuffers. Mechanism only: every policy decision (sizes, limits, modes, messages a
+// POSIX shared-memory segments and file mappings exposed as external ArrayBuffers. Mechanism only: every policy decision (sizes, limits, modes, messages a
 // user reads) lives in TypeScript (src/native.ts, src/shared/). Errors carry the errno name as
 // `code` so the TypeScript layer can branch on it.
 #include <napi.h>
 
 #include "errno-error.h"
+#include "parts.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -17,28 +17,19 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 #include <string>
-#include <unordered_map>
-
-// native/process.cc: interruptible calls and the control-pipe watcher, same addon.
-Napi::Object InitProcess(Napi::Env env, Napi::Object exports);
 
 namespace {
 
 // One mmap'ed region. The ArrayBuffer may start after `base` (file offsets need page alignment),
-// so munmap needs the base and the full length. Freed by the ArrayBuffer's finalizer only.
+// so munmap needs the base and the full length. Owned by the ArrayBuffer: freed by its finalizer
+// only, so it lives as long as the buffer, and an explicit unmap (which is handed the live buffer)
+// finds it through napi_wrap instead of a process-wide registry.
 struct Mapping {
   void* base;
   size_t maplen;
   bool unmapped;
 };
-
-// Live mappings by the data pointer their ArrayBuffer exposes: lets an explicit unmap find its
-// Mapping, and lets the GC finalizer know it must not munmap a second time. Guarded because
-// worker_threads may load the addon into several environments of one process.
-std::mutex registryLock;
-std::unordered_map<void*, Mapping*> registry;
 
 size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
   if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a number");
@@ -49,17 +40,9 @@ size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
   return static_cast<size_t>(v);
 }
 
-void Finalize(napi_env, void* data, void* hint) {
+void Finalize(napi_env, void*, void* hint) {
   Mapping* m = static_cast<Mapping*>(hint);
-  {
-    std::lock_guard<std::mutex> guard(registryLock);
-    if (!m->unmapped) {
-      munmap(m->base, m->maplen);
-      auto it = registry.find(data);
-      // The address may already belong to a newer mapping; only drop our own entry.
-      if (it != registry.end() && it->second == m) registry.erase(it);
-    }
-  }
+  if (!m->unmapped) munmap(m->base, m->maplen);
   delete m;
 }
 
@@ -68,10 +51,6 @@ void Finalize(napi_env, void* data, void* hint) {
 Napi::ArrayBuffer Expose(Napi::Env env, void* base, size_t maplen, size_t delta, size_t length) {
   Mapping* m = new Mapping{base, maplen, false};
   void* data = static_cast<char*>(base) + delta;
-  {
-    std::lock_guard<std::mutex> guard(registryLock);
-    registry[data] = m;
-  }
   napi_value ab;
   napi_status status = napi_create_external_arraybuffer(env, data, length, Finalize, m, &ab);
   if (status != napi_ok) {
@@ -84,6 +63,8 @@ Napi::ArrayBuffer Expose(Napi::Env env, void* base, size_t maplen, size_t delta,
     throw Napi::Error::New(env, "cannot create an ArrayBuffer over the mapping (napi status " +
                                     std::to_string(status) + ")");
   }
+  // From here the buffer owns `m`. The wrap only lets unmap() find it; no finalizer of its own.
+  if (napi_wrap(env, ab, m, nullptr, nullptr, nullptr) != napi_ok) throw Napi::Error::New(env);
   return Napi::ArrayBuffer(env, ab);
 }
 
@@ -191,15 +172,14 @@ Napi::Value Unmap(const Napi::CallbackInfo& info) {
   if (!info[0].IsArrayBuffer()) throw Napi::TypeError::New(env, "unmap expects an ArrayBuffer");
   Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
   if (ab.IsDetached()) return Napi::Boolean::New(env, false);
-  void* data = ab.Data();
-  std::lock_guard<std::mutex> guard(registryLock);
-  auto it = registry.find(data);
-  if (it == registry.end()) throw Napi::TypeError::New(env, "unmap: this ArrayBuffer is not a mapping");
-  Mapping* m = it->second;
+  void* wrapped = nullptr;
+  if (napi_unwrap(env, ab, &wrapped) != napi_ok || wrapped == nullptr) {
+    throw Napi::TypeError::New(env, "unmap: this ArrayBuffer is not a mapping");
+  }
+  Mapping* m = static_cast<Mapping*>(wrapped);
   ab.Detach();
   munmap(m->base, m->maplen);
   m->unmapped = true;
-  registry.erase(it);
   return Napi::Boolean::New(env, true);
 }
 
@@ -207,14 +187,11 @@ Napi::Value ShmFreeBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ShmFree()));
 }
 
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
+}  // namespace
+
+void InitSegments(Napi::Env env, Napi::Object exports) {
   exports.Set("create", Napi::Function::New(env, Create));
   exports.Set("mapFd", Napi::Function::New(env, MapFd));
   exports.Set("unmap", Napi::Function::New(env, Unmap));
   exports.Set("shmFreeBytes", Napi::Function::New(env, ShmFreeBytes));
-  return InitProcess(env, exports);
 }
-
-}  // namespace
-
-NODE_API_MODULE(sharedarrays, Init)
