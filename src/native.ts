@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { coded } from './errors.js';
+import { coded } from './core/errors.js';
 
 /**
  * The native addon, loaded once: shared-memory segments and file mappings (native/segment.cc) and,

@@ -2,7 +2,7 @@
 // handing a Future to a third process, Future(pid) local and remote, finalize, concurrency.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
-import { loadRefStore, stored } from './helpers/refs.js';
+import { loadRefStore, released, stored } from './helpers/refs.js';
 
 const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, Future, RemoteChannel, Channel, RemoteException, fetch, isready, put, wait } = sa;
 type Fut<T> = sa.Future<T>;
@@ -44,7 +44,7 @@ describe('new Future(pid): an empty write-once slot (B1)', () => {
     expect(await isready(f)).toBe(false);
     expect(await stored(f)).toBe(true);
     await f.put(5);
-    expect(await stored(f)).toBe(false);
+    await released(f);
     expect(await f.fetch()).toBe(5);
   });
 
@@ -65,7 +65,7 @@ describe('remotecall Futures', () => {
     const f = remotecall(() => ({ n: myid() }), a);
     const v1 = await f.fetch();
     expect(v1).toEqual({ n: a });
-    expect(await stored(f)).toBe(false);
+    await released(f);
     const v2 = await f.fetch();
     expect(v2).toBe(v1);
     expect(await f.isready()).toBe(true);
@@ -80,7 +80,7 @@ describe('remotecall Futures', () => {
   it('a fetched Future sent elsewhere carries its value', async () => {
     const f = remotecall(() => 'cached', a);
     await f.fetch();
-    expect(await stored(f)).toBe(false);
+    await released(f);
     expect(await remotecallFetch((x: Fut<string>) => x.fetch(), b, f)).toBe('cached');
   });
 
@@ -139,6 +139,6 @@ describe('finalize', () => {
       await expect(f.put(4)).rejects.toMatchObject({ code: 'ERR_REF_FINALIZED' });
       await expect(remotecallFetch((x: unknown) => x, b, f)).rejects.toMatchObject({ code: 'ERR_REF_FINALIZED' });
     }
-    expect(await stored(unfetched)).toBe(false);
+    await released(unfetched);
   });
 });

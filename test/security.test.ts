@@ -5,10 +5,11 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
-import { workerInfo } from '../dist/src/cluster/process-table.js';
+import { workerInfo } from '../dist/src/core/process-table.js';
 import { initiateHandshake } from '../dist/src/transport/handshake.js';
 import { encodeMsg } from '../dist/src/transport/messages.js';
-import { EMPTY_PAYLOAD } from '../dist/src/transport/codec.js';
+import { EMPTY_PAYLOAD } from '../dist/src/transport/payload.js';
+import { packageVersion } from '../dist/src/core/version.js';
 
 const { addprocs, rmprocs, workers, myid, remotecallFetch, clusterCookie } = sa;
 
@@ -32,7 +33,7 @@ function evilFrame(tag: string): Buffer {
     mode: CALL_DO,
     rr: null,
     fnId: 424242,
-    fnDef: { kind: 'src', src: `() => { globalThis.pwned = ${JSON.stringify(tag)}; }`, envNames: [], env: null },
+    fnDef: { kind: 'src', src: `() => { globalThis.pwned = ${JSON.stringify(tag)}; }`, envNames: [], env: null, envSrc: [] },
     args: EMPTY_PAYLOAD,
   } as never);
 }
@@ -44,11 +45,11 @@ async function connect(): Promise<net.Socket> {
   return s;
 }
 
-/** Read the worker's 20-byte greeting ("SAH1" + nonce). */
+/** Read the worker's 52-byte greeting ("SAH2" + nonce + version). */
 async function greeting(s: net.Socket): Promise<Buffer> {
   let buf = Buffer.alloc(0);
-  while (buf.length < 20) buf = Buffer.concat([buf, (await once(s, 'data'))[0] as Buffer]);
-  expect(buf.subarray(0, 4).toString()).toBe('SAH1');
+  while (buf.length < 52) buf = Buffer.concat([buf, (await once(s, 'data'))[0] as Buffer]);
+  expect(buf.subarray(0, 4).toString()).toBe('SAH2');
   return buf;
 }
 
@@ -70,7 +71,7 @@ describe("a worker's socket", () => {
     const s = await connect();
     await greeting(s);
     // A made-up answer to the challenge, with a call frame right behind it in the same write.
-    const answer = Buffer.alloc(52);
+    const answer = Buffer.alloc(84);
     answer.writeUInt32LE(1, 0);
     s.write(Buffer.concat([answer, evilFrame('raw')]));
     await dropped(s);
@@ -79,7 +80,7 @@ describe("a worker's socket", () => {
 
   it('refuses a full handshake made with the wrong cookie', async () => {
     const s = await connect();
-    await expect(initiateHandshake(s, 'not-the-cookie', 1)).rejects.toMatchObject({ code: 'ERR_PROTOCOL' });
+    await expect(initiateHandshake(s, 'not-the-cookie', 1, packageVersion())).rejects.toMatchObject({ code: 'ERR_PROTOCOL' });
     s.write(evilFrame('handshake'));
     await dropped(s);
     await notPwnedAndServing();
@@ -109,7 +110,7 @@ describe("a worker's socket", () => {
     // With the real cookie, posing as a process the worker does not know.
     for (const bad of [Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]), Buffer.from([4, 0, 0, 0, 99, 0, 0, 0])]) {
       const s = await connect();
-      const { peerPid } = await initiateHandshake(s, clusterCookie(), 77);
+      const { peerPid } = await initiateHandshake(s, clusterCookie(), 77, packageVersion());
       expect(peerPid).toBe(w);
       s.write(bad);
       await dropped(s);
@@ -119,7 +120,7 @@ describe("a worker's socket", () => {
 
   it('a second connection claiming to be the master is refused', async () => {
     const s = await connect();
-    await initiateHandshake(s, clusterCookie(), 1);
+    await initiateHandshake(s, clusterCookie(), 1, packageVersion());
     s.write(evilFrame('impostor'));
     await dropped(s);
     await notPwnedAndServing();

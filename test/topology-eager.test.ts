@@ -3,11 +3,11 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
-import { connectedPids } from '../dist/src/cluster/peers.js';
+import { connectedPids } from '../dist/src/transport/connections.js';
 import { waitFor } from './helpers/wait.js';
 
 const { addprocs, rmprocs, workers, everywhere, remotecallFetch } = sa;
-const peersModule = fileURLToPath(new URL('../dist/src/cluster/peers.js', import.meta.url));
+const peersModule = fileURLToPath(new URL('../dist/src/transport/connections.js', import.meta.url));
 
 afterAll(async () => {
   if (workers()[0] !== 1) await rmprocs(workers());

@@ -1,120 +1,110 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { coded } from '../errors.js';
-import { clusterCookie } from './cookie.js';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { coded } from '../core/errors.js';
+import type { ClusterManager, LaunchContext, ManageOp, WorkerConfig } from './cluster-manager.js';
 
 /**
- * Julia's LocalManager: worker processes on this host. Each worker is `node <execArgv>
- * worker-main.js`, gets its start-up settings (cookie, socket path) on standard input, listens
- * on a Unix socket in a private 0700 directory, and announces that path as its first line of
- * output. Every other line it prints reaches the master as `      From worker N:\t<line>`.
+ * Julia's LocalManager: `np` worker processes on this host. Each is `node <execArgv>
+ * <worker script>`, reads its settings and the cookie on standard input, listens on a private
+ * abstract Unix socket (no file anywhere, so no crash can leave one behind), and announces it.
  *
- * Its fourth stdio stream (fd 3) is a control pipe: the master writes `I` there to interrupt a
- * running call, and the worker's addon treats the pipe's end as the master's death.
+ * Its fourth stdio stream (fd 3) is the worker's lifeline: the master writes `I` there to
+ * interrupt running calls, and the worker's addon treats the pipe's end as the master's death, so
+ * a worker exits with its master even when it is stuck in a synchronous loop.
  */
-export interface LocalLaunchOptions {
-  execArgv?: string[];
-  env?: Record<string, string>;
-  cwd?: string;
-}
+export class LocalManager implements ClusterManager {
+  readonly np: number;
+  readonly restrict: boolean;
 
-export interface LaunchedWorker {
-  pid: number;
-  child: ChildProcess;
-  address: string;
-  control: Writable;
-}
-
-const ANNOUNCE = 'sharedarrays_worker:';
-const START_TIMEOUT_MS = Number(process.env.SHAREDARRAYS_WORKER_TIMEOUT ?? 60) * 1000;
-const workerMain = fileURLToPath(new URL('./worker-main.js', import.meta.url));
-
-let privateDir: string | null = null;
-
-/**
- * The master's private socket directory (0700): made when a worker starts, removed when the last
- * worker is gone (see removeSocketDir) and when the master exits normally.
- */
-export function socketDir(): string {
-  // Made again if it went away meanwhile (e.g. removed by hand while no worker ran).
-  if (privateDir && !existsSync(privateDir)) privateDir = null;
-  if (!privateDir) {
-    privateDir = mkdtempSync(join(tmpdir(), 'sharedarrays-'));
-    const dir = privateDir;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  constructor(np: number, opts: { restrict?: boolean } = {}) {
+    if (!Number.isSafeInteger(np) || np < 1) throw coded(RangeError, 'ERR_INVALID_ARG', `LocalManager(np): np must be a positive integer, got ${String(np)}`);
+    this.np = np;
+    // Local workers always listen on private Unix sockets, reachable only from this host.
+    this.restrict = opts.restrict ?? true;
   }
-  return privateDir;
+
+  launch(ctx: LaunchContext): Promise<WorkerConfig[]> {
+    const opts = ctx.options as { execArgv?: string[]; env?: Record<string, string>; cwd?: string };
+    const configs = Array.from({ length: this.np }, () => {
+      const child = spawn(ctx.node, [...(opts.execArgv ?? ctx.execArgv), ctx.workerScript], {
+        cwd: opts.cwd ?? process.cwd(),
+        env: { ...process.env, ...opts.env },
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      });
+      liveChildren.add(child);
+      killWorkersAtExit();
+      void once(child, 'exit').then(() => liveChildren.delete(child));
+      const lifeline = child.stdio[3] as Writable;
+      lifeline.on('error', () => undefined);
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(ctx.settingsLine({ listen: { kind: 'unix' }, lifeline: 3 }));
+      const config: WorkerConfig = { host: 'localhost', io: child.stdout!, errio: child.stderr!, lifeline, userdata: child };
+      if (child.pid !== undefined) config.ospid = child.pid;
+      return config;
+    });
+    return Promise.resolve(configs);
+  }
+
+  manage(_pid: number, config: WorkerConfig, op: ManageOp): void {
+    const child = childOf(config);
+    switch (op) {
+      case 'register':
+        // Let the master exit while workers run: they follow it when their lifeline closes.
+        child.unref();
+        for (const s of [child.stdout, child.stderr, config.lifeline]) (s as { unref?: () => void } | null | undefined)?.unref?.();
+        return;
+      case 'interrupt':
+        config.lifeline?.write('I');
+        return;
+      case 'deregister':
+        // The connection is gone: make sure the process is too.
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        return;
+      case 'finalize':
+        return;
+    }
+  }
+
+  /** Wait for the worker to exit after it was asked to; then SIGTERM, then SIGKILL, saying so. */
+  async kill(pid: number, config: WorkerConfig): Promise<void> {
+    const child = childOf(config);
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit').then(() => undefined);
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      if (await settlesWithin(exited, GRACE_MS)) return;
+      // Say so, as Julia does ("Sending SIGQUIT"): a worker ignoring exit is usually stuck in a loop.
+      process.stderr.write(`rmprocs: worker ${pid} did not exit; sending ${signal}\n`);
+      child.kill(signal);
+    }
+    await exited;
+  }
 }
 
-/** No worker left: remove the directory (with any socket a killed worker could not remove). */
-export function removeSocketDir(): void {
-  if (!privateDir) return;
-  rmSync(privateDir, { recursive: true, force: true });
-  privateDir = null;
+const GRACE_MS = 2000;
+
+function childOf(config: WorkerConfig): ChildProcess {
+  return config.userdata as ChildProcess;
 }
 
-export function forwardLines(stream: Readable, pid: number, onLine?: (line: string) => boolean): void {
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
-  rl.on('line', (line) => {
-    if (onLine?.(line)) return;
-    process.stdout.write(`      From worker ${pid}:\t${line}\n`);
+/** Whether `p` settles within `ms` (the timer keeps the master alive while it waits). */
+function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    void p.then(() => {
+      clearTimeout(t);
+      resolve(true);
+    });
   });
 }
 
-/** Start worker `pid` and resolve once it listens. */
-export function launchLocal(pid: number, opts: LocalLaunchOptions): Promise<LaunchedWorker> {
-  const dir = socketDir();
-  const address = join(dir, `w${pid}.sock`);
-  const child = spawn(process.execPath, [...(opts.execArgv ?? process.execArgv), workerMain], {
-    cwd: opts.cwd ?? process.cwd(),
-    env: { ...process.env, ...opts.env },
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-  });
-  const control = child.stdio[3] as Writable;
-  control.on('error', () => undefined);
-  child.stdin!.on('error', () => undefined);
-  child.stdin!.end(`${JSON.stringify({ cookie: clusterCookie(), address, dir })}\n`);
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
 
-  return new Promise<LaunchedWorker>((resolve, reject) => {
-    const errLines: string[] = [];
-    let announced = false;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(coded(Error, 'ERR_WORKER_START', `worker ${pid} did not start within ${START_TIMEOUT_MS / 1000} s (set SHAREDARRAYS_WORKER_TIMEOUT to wait longer)`));
-    }, START_TIMEOUT_MS);
-    forwardLines(child.stdout!, pid, (line) => {
-      if (announced || !line.startsWith(ANNOUNCE)) return false;
-      announced = true;
-      clearTimeout(timer);
-      resolve({ pid, child, address: line.slice(ANNOUNCE.length), control });
-      return true;
-    });
-    forwardLines(child.stderr!, pid, (line) => {
-      if (!announced) errLines.push(line);
-      return false;
-    });
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(coded(Error, 'ERR_WORKER_START', `could not start worker ${pid}: ${err.message}`));
-    });
-    child.once('exit', (code, signal) => {
-      if (announced) return;
-      clearTimeout(timer);
-      const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      const tail = errLines.slice(-10).join('\n');
-      reject(coded(Error, 'ERR_WORKER_START', `worker ${pid} ${why} before it was ready${tail ? `:\n${tail}` : ''}`));
-    });
+/** A master that exits takes its local workers along, even ones busy in synchronous code. */
+function killWorkersAtExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of liveChildren) child.kill('SIGTERM');
   });
-}
-
-/** Let the master exit while workers run: they follow it when its connections close. */
-export function detachHandles(w: LaunchedWorker): void {
-  w.child.unref();
-  for (const s of [w.child.stdout, w.child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
-  (w.control as unknown as { unref?: () => void }).unref?.();
 }

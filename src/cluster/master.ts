@@ -1,17 +1,20 @@
-import { once } from 'node:events';
-import { coded, CompositeException } from '../errors.js';
-import type { Msg, Topology } from '../transport/messages.js';
-import { fnWire, registerInternal } from '../remote/functions.js';
-import { lastRequestId, nextRequestId, request } from '../remote/requests.js';
-import { EMPTY_PAYLOAD } from '../transport/codec.js';
-import { CallMode } from '../transport/messages.js';
-import { myid } from './identity.js';
-import { detachHandles, launchLocal, removeSocketDir, type LaunchedWorker } from './local-manager.js';
-import { dial, disconnect, sendControl, setRoleHandlers } from './peers.js';
-import { currentTopology, peerInfos, removeWorker, setTopology, setWorker, workerPids } from './process-table.js';
+import { coded, CompositeException } from '../core/errors.js';
+import { clusterCookie } from '../core/cookie.js';
+import { debug } from '../core/debug.js';
+import { myid } from '../core/identity.js';
+import { currentTopology, hasExited, peerInfos, removeWorker, setTopology, setWorker, type Topology, workerInfo, workerPids } from '../core/process-table.js';
+import { readDone } from '../refs/replies.js';
+import { dial, disconnect, openAddress, send } from '../transport/connections.js';
+import type { Msg } from '../transport/messages.js';
+import { callOn } from '../transport/owner-calls.js';
+import { lastRequestId } from '../transport/requests.js';
+import type { ClusterManager, LaunchContext, WorkerConfig } from './cluster-manager.js';
+import { LocalManager } from './local-manager.js';
+import { readWorkerOutput } from './worker-output.js';
+import { workerScript } from './worker-script.js';
 
 /**
- * The master's cluster operations: adding workers (Julia's addprocs with the LocalManager),
+ * The master's side of the cluster: adding workers through a cluster manager (Julia's addprocs),
  * removing them, interrupting them, and noticing when one dies.
  */
 export interface AddprocsOptions {
@@ -25,9 +28,12 @@ export interface AddprocsOptions {
 }
 
 interface WorkerRecord {
-  launched: LaunchedWorker;
+  manager: ClusterManager;
+  config: WorkerConfig;
   removing: boolean;
-  exited: Promise<void>;
+  /** Settles when the connection to the worker is gone. */
+  lost: Promise<void>;
+  markLost(): void;
 }
 
 const records = new Map<number, WorkerRecord>();
@@ -39,22 +45,38 @@ function onlyMaster(): void {
   if (myid() !== 1) throw coded(Error, 'ERR_NOT_MASTER', 'Only process 1 can add and remove workers');
 }
 
-/** Start `n` workers on this host; resolves with their pids, sorted, once all answer. */
-export function addprocs(n: number, opts: AddprocsOptions = {}): Promise<number[]> {
+/**
+ * Start workers and resolve with their pids, sorted, once all have joined: `addprocs(n)` on this
+ * host, or `addprocs(manager)` with any cluster manager. If any worker fails to start, none is
+ * kept: every worker of the call is stopped and the promise rejects with the reason.
+ */
+export function addprocs(n: number, opts?: AddprocsOptions): Promise<number[]>;
+export function addprocs(manager: ClusterManager, opts?: AddprocsOptions): Promise<number[]>;
+export function addprocs(spec: number | ClusterManager, opts: AddprocsOptions = {}): Promise<number[]> {
+  let manager: ClusterManager;
   try {
     onlyMaster();
-    validateAddprocs(n, opts);
+    manager = managerFor(spec, opts);
+    checkTopology(opts);
   } catch (e) {
     return Promise.reject(e);
   }
   // One addprocs at a time, as in Julia: pids and the broadcast table stay consistent.
-  const run = adding.then(() => addLocal(n, opts));
+  const run = adding.then(() => addWith(manager, opts));
   adding = run.catch(() => undefined);
   return run;
 }
 
-function validateAddprocs(n: number, opts: AddprocsOptions): void {
-  if (!Number.isSafeInteger(n) || n < 1) throw coded(RangeError, 'ERR_INVALID_ARG', `addprocs(n): n must be a positive integer, got ${String(n)}`);
+function managerFor(spec: unknown, opts: AddprocsOptions): ClusterManager {
+  if (typeof spec !== 'object' || spec === null) {
+    if (typeof spec !== 'number' || !Number.isSafeInteger(spec) || spec < 1) throw coded(RangeError, 'ERR_INVALID_ARG', `addprocs(n): n must be a positive integer, got ${String(spec)}`);
+    return new LocalManager(spec, opts.restrict === undefined ? {} : { restrict: opts.restrict });
+  }
+  if (typeof (spec as ClusterManager).launch === 'function') return spec as ClusterManager;
+  throw coded(TypeError, 'ERR_INVALID_ARG', 'addprocs: give a number of local workers or a ClusterManager (an object with a launch method)');
+}
+
+function checkTopology(opts: AddprocsOptions): void {
   const topology = opts.topology ?? 'all_to_all';
   if (topology !== 'all_to_all' && topology !== 'master_worker') {
     throw coded(TypeError, 'ERR_INVALID_ARG', `addprocs: topology must be 'all_to_all' or 'master_worker', got ${String(topology)}`);
@@ -70,51 +92,94 @@ function validateAddprocs(n: number, opts: AddprocsOptions): void {
   }
 }
 
-async function addLocal(n: number, opts: AddprocsOptions): Promise<number[]> {
+const WORKER_TIMEOUT_MS = Number(process.env.SHAREDARRAYS_WORKER_TIMEOUT ?? 60) * 1000;
+
+function launchContext(opts: AddprocsOptions): LaunchContext {
+  return {
+    cookie: clusterCookie(),
+    options: opts as Record<string, unknown>,
+    node: process.execPath,
+    execArgv: opts.execArgv ?? process.execArgv,
+    workerScript: workerScript(),
+    timeoutMs: WORKER_TIMEOUT_MS,
+    settingsLine: (settings) => `${JSON.stringify({ cookie: clusterCookie(), ...settings })}\n`,
+  };
+}
+
+async function addWith(manager: ClusterManager, opts: AddprocsOptions): Promise<number[]> {
+  installMasterHooks();
   setTopology(opts.topology ?? 'all_to_all', opts.lazy ?? true);
-  const pids = Array.from({ length: n }, () => nextPid++);
-  const results = await Promise.allSettled(pids.map((pid) => launchLocal(pid, opts)));
-  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
-  const launched = results.filter((r): r is PromiseFulfilledResult<LaunchedWorker> => r.status === 'fulfilled').map((r) => r.value);
+  const joins: Promise<number>[] = [];
+  const started: [number, WorkerConfig][] = [];
+  const failures: Error[] = [];
+  try {
+    const launched = manager.launch(launchContext(opts));
+    // Configs that come one by one are connected as they come, while the rest still start.
+    const configs = Symbol.asyncIterator in launched ? launched : await launched;
+    for await (const config of configs) {
+      const pid = nextPid++;
+      started.push([pid, config]);
+      joins.push(join(manager, pid, config).then(() => pid));
+    }
+  } catch (e) {
+    failures.push(e as Error);
+  }
+  const results = await Promise.allSettled(joins);
+  for (const r of results) if (r.status === 'rejected') failures.push(r.reason as Error);
   if (failures.length > 0) {
-    for (const w of launched) w.child.kill('SIGKILL');
+    // A failed addprocs leaves nothing running: stop every worker this call started.
+    await Promise.allSettled(started.map(([pid, config]) => abandon(manager, pid, config)));
     throw failures.length === 1 ? failures[0]! : new CompositeException(failures);
   }
-  try {
-    await Promise.all(launched.map((w) => connectWorker(w)));
-  } catch (e) {
-    for (const w of launched) {
-      removeWorker(w.pid);
-      w.child.kill('SIGKILL');
-    }
-    throw e;
-  }
-  for (const w of launched) detachHandles(w);
+  const pids = started.map(([pid]) => pid).sort((a, b) => a - b);
   broadcastPeers([]);
   if (!currentTopology().lazy && currentTopology().topology === 'all_to_all') connectEagerly(pids);
+  debug('launch', `added workers ${pids.join(', ')}`);
   return pids;
+}
+
+/** Connect to a launched worker, give it its pid and wait until it has joined. */
+async function join(manager: ClusterManager, pid: number, config: WorkerConfig): Promise<void> {
+  const output = config.io ? readWorkerOutput(config.io, config.errio, WORKER_TIMEOUT_MS, `worker ${pid}`) : null;
+  const address = config.address ?? (await output?.address);
+  if (address === undefined) throw coded(Error, 'ERR_WORKER_START', `worker ${pid}: its manager gave neither an address nor an output to read it from`);
+  output?.forwardAs(pid);
+  let markLost!: () => void;
+  const lost = new Promise<void>((resolve) => (markLost = resolve));
+  records.set(pid, { manager, config, removing: false, lost, markLost });
+  await dial(pid, () => (manager.connect ? manager.connect(pid, config) : openAddress(address)));
+  setWorker({ pid, address, ospid: config.ospid ?? 0 });
+  const joined = new Promise<number>((resolve) => joining.set(pid, resolve));
+  const { topology, lazy } = currentTopology();
+  send(pid, { kind: 'join', pid, topology, lazy, peers: peerInfos() });
+  const gone = lost.then(() => Promise.reject(coded(Error, 'ERR_WORKER_START', `worker ${pid} exited while joining`)));
+  const ospid = await Promise.race([joined, gone]);
+  joining.delete(pid);
+  config.ospid = ospid;
+  setWorker({ pid, address, ospid });
+  await manager.manage?.(pid, config, 'register');
+}
+
+/** A worker of a failed addprocs: forget it and make sure it is gone. */
+async function abandon(manager: ClusterManager, pid: number, config: WorkerConfig): Promise<void> {
+  joining.delete(pid);
+  const rec = records.get(pid);
+  if (rec) rec.removing = true;
+  removeWorker(pid);
+  disconnect(pid);
+  await manager.manage?.(pid, config, 'deregister');
+  records.delete(pid);
 }
 
 /** lazy: false — every new worker is connected to every other now, not on first use. */
 function connectEagerly(newPids: number[]): void {
   for (const b of newPids) {
     for (const a of workerPids()) {
-      // The lower pid of a pair dials (see peers.ts); a new worker can be the lower one too.
-      if (a < b) sendControl(a, { kind: 'connectTo', pid: b });
-      else if (a > b && !newPids.includes(a)) sendControl(b, { kind: 'connectTo', pid: a });
+      // The lower pid of a pair dials (see transport/connections.ts); a new worker can be the lower one too.
+      if (a < b) send(a, { kind: 'connectTo', pid: b });
+      else if (a > b && !newPids.includes(a)) send(b, { kind: 'connectTo', pid: a });
     }
   }
-}
-
-async function connectWorker(w: LaunchedWorker): Promise<void> {
-  const exited = once(w.child, 'exit').then(() => undefined);
-  records.set(w.pid, { launched: w, removing: false, exited });
-  await dial(w.pid, w.address);
-  setWorker({ pid: w.pid, address: w.address, ospid: w.child.pid ?? 0 });
-  const joined = new Promise<number>((resolve) => joining.set(w.pid, resolve));
-  const { topology, lazy } = currentTopology();
-  sendControl(w.pid, { kind: 'join', pid: w.pid, topology, lazy, peers: peerInfos() });
-  await Promise.race([joined, exited.then(() => Promise.reject(coded(Error, 'ERR_WORKER_START', `worker ${w.pid} exited while joining`)))]);
 }
 
 /** Tell every worker the current table (new workers, removed ones). */
@@ -122,7 +187,7 @@ function broadcastPeers(removed: number[]): void {
   const peers = peerInfos();
   for (const pid of workerPids()) {
     try {
-      sendControl(pid, { kind: 'peers', peers, removed });
+      send(pid, { kind: 'peers', peers, removed });
     } catch {
       // It is going away itself; the next broadcast will say so.
     }
@@ -130,16 +195,35 @@ function broadcastPeers(removed: number[]): void {
 }
 
 /**
- * Remove workers: ask each to exit, then SIGTERM, then SIGKILL. With `waitfor` (seconds), reject
- * if any is still there by then (the escalation goes on in the background).
+ * Pids given by a user, checked: positive integers; with `known`, each one a process this cluster
+ * has had (rmprocs, like Julia's, ignores pids it does not know).
+ */
+function checkPids(pids: unknown, what: string, known: boolean): number[] {
+  const list = Array.isArray(pids) ? pids : [pids];
+  for (const p of list) {
+    if (!Number.isSafeInteger(p) || (p as number) < 1) throw coded(TypeError, 'ERR_INVALID_ARG', `${what}: ${JSON.stringify(p) ?? String(p)} is not a pid`);
+    if (known && p !== 1 && !workerInfo(p as number) && !hasExited(p as number)) {
+      throw coded(RangeError, 'ERR_NO_SUCH_PROCESS', `${what}: there is no worker ${p as number} (workers: ${workerPids().join(', ') || 'none'})`);
+    }
+  }
+  return list as number[];
+}
+
+/**
+ * Remove workers: ask each to exit, then have its manager make sure (the LocalManager escalates
+ * to SIGTERM and SIGKILL, saying so). With `waitfor` (seconds), reject if any is still there by
+ * then (the removal goes on in the background); `waitfor: 0` returns at once.
  */
 export async function rmprocs(pids: number | number[], opts: { waitfor?: number } = {}): Promise<void> {
   onlyMaster();
-  const list = (Array.isArray(pids) ? pids : [pids]).filter((p) => p !== 1);
+  const list = checkPids(pids, 'rmprocs', false);
+  if (list.includes(1)) process.stderr.write('rmprocs: process 1 not removed\n');
   const targets = list.map((p) => [p, records.get(p)] as const).filter((x): x is readonly [number, WorkerRecord] => x[1] !== undefined);
   const done = Promise.all(targets.map(([pid, rec]) => removeOne(pid, rec)));
   const waitfor = opts.waitfor;
   if (waitfor === undefined) return void (await done);
+  if (!(waitfor >= 0)) throw coded(RangeError, 'ERR_INVALID_ARG', `rmprocs: waitfor must be a number of seconds >= 0, got ${String(waitfor)}`);
+  if (waitfor === 0) return;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -154,104 +238,85 @@ export async function rmprocs(pids: number | number[], opts: { waitfor?: number 
   }
 }
 
-const GRACE_MS = 2000;
-
 async function removeOne(pid: number, rec: WorkerRecord): Promise<void> {
+  if (rec.removing) return rec.lost;
   rec.removing = true;
   try {
-    sendControl(pid, { kind: 'exit' });
+    send(pid, { kind: 'exit' });
   } catch {
-    // Already disconnected: the signals below finish the job.
+    // Already disconnected: its manager finishes the job.
   }
   disconnect(pid);
-  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-    if (await exitedWithin(rec.exited, GRACE_MS)) break;
-    // Say so, as Julia does ("Sending SIGQUIT"): a worker ignoring exit is usually stuck in a loop.
-    process.stderr.write(`rmprocs: worker ${pid} did not exit; sending ${signal}\n`);
-    rec.launched.child.kill(signal);
-  }
-  await rec.exited;
-  forget(pid);
+  if (rec.manager.kill) await rec.manager.kill(pid, rec.config);
+  else await rec.lost;
+  forget(pid, rec);
 }
 
-/** Whether `exited` settles within `ms` (the timer keeps the master alive while rmprocs waits). */
-function exitedWithin(exited: Promise<void>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    void exited.then(() => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
-}
-
-function forget(pid: number): void {
-  if (!records.delete(pid)) return;
+function forget(pid: number, rec: WorkerRecord): void {
+  if (records.get(pid) !== rec) return;
+  records.delete(pid);
   removeWorker(pid);
   broadcastPeers([pid]);
-  if (records.size === 0 && joining.size === 0) removeSocketDir();
+  void rec.manager.manage?.(pid, rec.config, 'finalize');
 }
 
-/** Cancel the calls running on `pids` (default: every worker); the workers keep serving. */
+/**
+ * Cancel the calls in flight on `pids` (default: every worker); the workers keep serving. Both
+ * the message and the manager's out-of-band path (the LocalManager's control pipe) are used: the
+ * pipe reaches a worker stuck in synchronous code, the message names which calls to cancel.
+ */
 export async function interrupt(pids?: number | number[]): Promise<void> {
   onlyMaster();
-  const list = pids === undefined ? workerPids() : Array.isArray(pids) ? pids : [pids];
+  const list = pids === undefined ? workerPids() : checkPids(pids, 'interrupt', true);
   const upTo = lastRequestId();
   for (const pid of list) {
     const rec = records.get(pid);
     if (!rec) continue;
-    // The control pipe reaches a worker stuck in synchronous code; the message cancels awaited work.
-    rec.launched.control.write('I');
-    sendControl(pid, { kind: 'interrupt', upTo });
+    send(pid, { kind: 'interrupt', upTo });
+    await rec.manager.manage?.(pid, rec.config, 'interrupt');
   }
 }
 
-function onControl(from: number, m: Msg): void {
-  switch (m.kind) {
-    case 'joinAck': {
-      const resolve = joining.get(from);
-      joining.delete(from);
-      resolve?.(m.ospid);
-      return;
+/** Cluster-control messages only the master handles (see remote/dispatch.ts). */
+export const masterControl = {
+  joinAck(from: number, m: Extract<Msg, { kind: 'joinAck' }>): void {
+    joining.get(from)?.(m.ospid);
+  },
+  requestConnect(_from: number, m: Extract<Msg, { kind: 'requestConnect' }>): void {
+    // `from` wants to talk to the lower pid `to`: have `to` dial it.
+    try {
+      send(m.to, { kind: 'connectTo', pid: m.from });
+    } catch {
+      // `to` is gone; the table broadcast that says so makes `from` fail what waits on it.
     }
-    case 'requestConnect':
-      // `from` wants to talk to the lower pid `to`: have `to` dial it.
-      try {
-        sendControl(m.to, { kind: 'connectTo', pid: m.from });
-      } catch {
-        // `to` is gone; the table broadcast that says so makes `from` fail what waits on it.
-      }
-      return;
-    default:
-      return;
-  }
-}
+  },
+};
 
-function onLost(pid: number): void {
+/** The connection to worker `pid` is gone: if nobody asked it to leave, it died. */
+export function masterLostWorker(pid: number): void {
   const rec = records.get(pid);
   if (!rec) return;
-  if (!rec.removing) {
-    process.stderr.write(`Worker ${pid} terminated.\n`);
-    // The connection is gone; make sure the process is too.
-    rec.launched.child.kill('SIGKILL');
-  }
-  forget(pid);
+  rec.markLost();
+  if (rec.removing) return;
+  process.stderr.write(`Worker ${pid} terminated.\n`);
+  void rec.manager.manage?.(pid, rec.config, 'deregister');
+  forget(pid, rec);
 }
 
-/** Installed when this process is the master (the default until a worker joins). */
-export function becomeMaster(): void {
-  setRoleHandlers(onControl, onLost);
+let hooksInstalled = false;
+
+/** Installed with the first workers: what the master does at its end. */
+function installMasterHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
   process.on('beforeExit', flushWorkerOutput);
-  // A master that exits takes its workers along, even ones busy in synchronous code.
-  process.once('exit', () => {
-    for (const rec of records.values()) rec.launched.child.kill('SIGTERM');
-  });
 }
 
-function noop(): void {}
-registerInternal('noop', noop);
+/** An owner operation that does nothing: a round trip that proves the worker's earlier output has been read. */
+export function ping(): void {}
 
 let flushedAt = -1;
+const FLUSH_MS = 500;
 
 /**
  * The master is about to exit naturally (its handles to workers are unref'd so it can). What a
@@ -260,21 +325,12 @@ let flushedAt = -1;
  * that does nothing more exits right after.
  */
 function flushWorkerOutput(): void {
-  if (myid() !== 1) return;
   const pids = workerPids();
   if (pids.length === 0 || lastRequestId() === flushedAt) return;
   // These round trips must not keep the master alive themselves (a worker stuck in a loop never
   // answers); the timer alone does, and bounds the wait.
-  const calls = pids.map((pid) => {
-    const { fnId, fnDef } = fnWire(noop, pid);
-    const msg = { kind: 'call', reqId: nextRequestId(), mode: CallMode.Fetch, rr: null, fnId, fnDef, args: EMPTY_PAYLOAD } as const;
-    return request(pid, msg, () => undefined, false);
-  });
+  const calls = pids.map((pid) => callOn(pid, ping, { whence: 0, id: 0 }, [], readDone, false));
   const bound = setTimeout(() => undefined, FLUSH_MS);
   void Promise.allSettled(calls).then(() => clearTimeout(bound));
   flushedAt = lastRequestId();
 }
-
-const FLUSH_MS = 500;
-
-becomeMaster();

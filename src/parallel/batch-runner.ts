@@ -1,17 +1,18 @@
-import { registerInternal } from '../remote/functions.js';
+import { type ErrorShape, errorShape } from '../core/errors.js';
+import { explainMissingName } from '../remote/explain.js';
 
 /**
  * What a worker runs for one pmap batch: `f` on every item, each outcome recorded on its own
  * (`[true, value]` or `[false, error]`), so one failing item fails only itself and can be retried
  * or handled alone. Promises are awaited together, so an I/O-bound `f` overlaps within a batch.
  */
-export type Outcome = [true, unknown] | [false, { name: string; message: string; stack?: string; code?: string }];
+export type Outcome = [true, unknown] | [false, ErrorShape];
 
 function failure(e: unknown): Outcome {
-  if (e instanceof Error) return [false, { name: e.name, message: e.message, stack: e.stack, code: (e as { code?: string }).code }];
-  return [false, { name: 'Error', message: `non-Error value thrown: ${String(e)}` }];
+  return [false, errorShape(explainMissingName(e))];
 }
 
+/** An internal function (it travels by name): runs where the batch was sent. */
 export function runBatch(f: (x: unknown) => unknown, items: readonly unknown[]): Outcome[] | Promise<Outcome[]> {
   const out: Outcome[] = new Array(items.length);
   let pending: Promise<void>[] | null = null;
@@ -34,4 +35,3 @@ export function runBatch(f: (x: unknown) => unknown, items: readonly unknown[]):
   }
   return pending ? Promise.all(pending).then(() => out) : out;
 }
-registerInternal('runBatch', runBatch);

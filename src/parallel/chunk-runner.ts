@@ -1,7 +1,5 @@
-import { registerInternal } from '../remote/functions.js';
-
 /**
- * What a worker runs for its chunk of a `distributed` loop: the body over every index (or item)
+ * What a worker runs for its chunk of a `distributed` loop (internal functions: they travel by name): the body over every index (or item)
  * of the chunk, reduced locally, in one call.
  *
  * The loop is compiled afresh (new Function) for each body's source text: a compiled function of
@@ -89,6 +87,3 @@ export function runRangeChunk(body: Body, reducer: Reducer | null, start: number
 export function runArrayChunk(body: Body, reducer: Reducer | null, items: readonly unknown[]): unknown {
   return loopFor(body, true, reducer !== null)(body, reducer, 0, 1, items.length, items, finishAsync);
 }
-
-registerInternal('runRangeChunk', runRangeChunk);
-registerInternal('runArrayChunk', runArrayChunk);

@@ -1,13 +1,13 @@
-import { coded } from '../errors.js';
-import { workers } from '../cluster/process-table.js';
+import { coded } from '../core/errors.js';
+import { workers } from '../core/process-table.js';
 import { remotecallFetch } from '../remote/calls.js';
-import { assertShippable } from '../remote/functions.js';
-import { Range } from '../range.js';
+import { assertShippable } from '../remote/function-shipping.js';
+import { Range } from '../core/range.js';
 import { runArrayChunk, runRangeChunk } from './chunk-runner.js';
 import { splitIndices, splitRangeOf } from './splitrange.js';
 
 /**
- * Julia's `@distributed` (API.md, Parallel loops): the range (or array) is split over
+ * Julia's `@distributed`: the range (or array) is split over
  * `workers()` by `splitrange` — the first chunks take the extra items — and each worker gets
  * the body once and runs its whole chunk locally, reducing it. The caller reduces the per-worker
  * results in worker order, so the result never depends on timing. With no workers, pid 1 works.

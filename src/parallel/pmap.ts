@@ -1,16 +1,16 @@
-import { coded } from '../errors.js';
-import { asRemote } from '../remote/replies.js';
-import { myid } from '../cluster/identity.js';
-import { nworkers, workers } from '../cluster/process-table.js';
+import { asRemote, coded } from '../core/errors.js';
+import { myid } from '../core/identity.js';
+import { nworkers, workers } from '../core/process-table.js';
 import { remotecallFetch } from '../remote/calls.js';
-import { assertShippable, capture } from '../remote/functions.js';
+import { capture } from '../remote/capture.js';
+import { assertShippable } from '../remote/function-shipping.js';
 import { BatchSizer } from './batch-size.js';
 import { runBatch, type Outcome } from './batch-runner.js';
 import { CachingPool, WorkerPool } from './pool.js';
 import { progressSink, type ProgressCallback } from './progress.js';
 
 /**
- * Julia's pmap (API.md, Parallel loops and maps): `f` over `items` on the pool's workers, results
+ * Julia's pmap: `f` over `items` on the pool's workers, results
  * in input order. Scheduling is dynamic: a worker gets its next batch as soon as it hands back
  * the last one, so uneven work balances. Items are pulled from the input only when a worker is
  * free, so an async iterable is consumed with a bounded number of items in flight.
@@ -99,9 +99,19 @@ function poolSlots(pool: WorkerPool): Slots {
   return { take: (o) => pool.take(o), put: (p) => pool.put(p), size: () => pool.workers().length };
 }
 
+/** `n` lanes of work in this process (pmap with `distributed: false`): slots 1..n. */
 function localSlots(n: number): Slots {
-  const pool = new WorkerPool(Array.from({ length: n }, (_, i) => i + 1));
-  return { take: (o) => pool.take(o), put: (p) => pool.put(p), size: () => n };
+  const idle = Array.from({ length: n }, (_, i) => i + 1);
+  const waiters: ((slot: number) => void)[] = [];
+  return {
+    take: () => (idle.length > 0 ? Promise.resolve(idle.shift()!) : new Promise((resolve) => waiters.push(resolve))),
+    put: (slot) => {
+      const next = waiters.shift();
+      if (next) next(slot);
+      else idle.push(slot);
+    },
+    size: () => n,
+  };
 }
 
 function localExecutor(f: (x: unknown) => unknown): Executor {

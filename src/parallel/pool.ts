@@ -1,9 +1,12 @@
-import { coded } from '../errors.js';
-import { myid } from '../cluster/identity.js';
-import { hasExited, workerPids } from '../cluster/process-table.js';
+import { coded } from '../core/errors.js';
+import { myid } from '../core/identity.js';
+import { hasExited, workerInfo, workerPids } from '../core/process-table.js';
+import { readDone, readValue } from '../refs/replies.js';
 import { remotecallFetch } from '../remote/calls.js';
-import { forgetSentFunctions, registerInternal } from '../remote/functions.js';
-import { registerHandleType } from '../transport/codec.js';
+import { forgetSentFunctions } from '../remote/function-shipping.js';
+import type { HandleType } from '../transport/codec.js';
+import type { RRID } from '../transport/messages.js';
+import { callOn } from '../transport/owner-calls.js';
 
 /**
  * Julia's worker pools. A pool hands out idle workers: `take()` waits for one, `put(pid)` gives
@@ -30,6 +33,9 @@ export class WorkerPool {
   /** Add a worker (idle). */
   push(pid: number): this {
     if (!Number.isSafeInteger(pid) || pid < 1) throw coded(TypeError, 'ERR_INVALID_ARG', `WorkerPool: ${String(pid)} is not a pid`);
+    if (pid !== 1 && pid !== myid() && !workerInfo(pid) && !hasExited(pid)) {
+      throw coded(RangeError, 'ERR_NO_SUCH_PROCESS', `WorkerPool: there is no process ${pid} in this cluster (workers: ${workerPids().join(', ') || 'none'})`);
+    }
     if (this.#remote) throw coded(Error, 'ERR_INVALID_ARG', 'push is only possible on the process that owns the pool');
     if (!this.#members.has(pid)) {
       this.#members.add(pid);
@@ -63,7 +69,8 @@ export class WorkerPool {
 
   /** `isready()` that also works on a pool received from another process (asks its owner). */
   async isreadyAsync(): Promise<boolean> {
-    if (this.#remote) return remotecallFetch(poolIsready, this.#remote.owner, this.#remote.id);
+    const r = this.#remote;
+    if (r) return callOn(r.owner, poolIsready, { whence: r.owner, id: r.id }, [], readValue) as Promise<boolean>;
     return this.isready();
   }
 
@@ -72,7 +79,8 @@ export class WorkerPool {
    * elsewhere when it can).
    */
   async take(opts: { avoid?: number } = {}): Promise<number> {
-    if (this.#remote) return remotecallFetch(poolTake, this.#remote.owner, this.#remote.id, opts.avoid ?? 0);
+    const r = this.#remote;
+    if (r) return callOn(r.owner, poolTake, { whence: r.owner, id: r.id }, [opts.avoid ?? 0], readValue) as Promise<number>;
     for (;;) {
       this.#dropDead();
       if (this.#members.size === 0) throw coded(Error, 'ERR_NO_WORKERS', 'No active worker available in pool');
@@ -87,7 +95,8 @@ export class WorkerPool {
   /** Give a worker back. */
   put(pid: number): void {
     if (this.#remote) {
-      void remotecallFetch(poolPut, this.#remote.owner, this.#remote.id, pid).catch(() => undefined);
+      const r = this.#remote;
+      void callOn(r.owner, poolPut, { whence: r.owner, id: r.id }, [pid], readDone).catch(() => undefined);
       return;
     }
     if (this.#members.has(pid) && !hasExited(pid) && !this.#idle.includes(pid)) this.#idle.push(pid);
@@ -193,27 +202,24 @@ function ownedPool(id: number): WorkerPool {
   return p;
 }
 
-function poolTake(id: number, avoid: number): Promise<number> {
-  return ownedPool(id).take(avoid ? { avoid } : {});
+// What a pool's owner does for a process that received the pool (owner operations; the pool is
+// named by its owner and its id there, 0 for the default pool).
+export function poolTake(_from: number, rr: RRID, avoid: number): Promise<number> {
+  return ownedPool(rr.id).take(avoid ? { avoid } : {});
 }
-registerInternal('poolTake', poolTake);
 
-function poolPut(id: number, pid: number): void {
-  ownedPool(id).put(pid);
+export function poolPut(_from: number, rr: RRID, pid: number): void {
+  ownedPool(rr.id).put(pid);
 }
-registerInternal('poolPut', poolPut);
 
-function poolIsready(id: number): boolean {
-  return ownedPool(id).isready();
+export function poolIsready(_from: number, rr: RRID): boolean {
+  return ownedPool(rr.id).isready();
 }
-registerInternal('poolIsready', poolIsready);
+
+/** The owner operations of worker pools, for the runtime's owner-operation table. */
+export const poolOps = [poolTake, poolPut, poolIsready] as const;
 
 let defaultPool: WorkerPool | null = null;
-
-function fetchDefaultPool(): WorkerPool {
-  return defaultWorkerPool();
-}
-registerInternal('defaultWorkerPool', fetchDefaultPool);
 
 /**
  * The pool of every worker (new workers join it; removed ones leave). With no workers it holds
@@ -237,7 +243,8 @@ export function defaultWorkerPool(): WorkerPool {
   return defaultPool;
 }
 
-registerHandleType<WorkerPool>({
+/** How a worker pool travels: as a reference to its owner's pool (listed in the runtime's handle-type table). */
+export const workerPoolHandleType: HandleType<WorkerPool> = {
   tag: 'pool',
   classes: [WorkerPool, CachingPool],
   encode(pool) {
@@ -252,4 +259,4 @@ registerHandleType<WorkerPool>({
     const { owner, id, members } = d as { owner: number; id: number; members: number[] | null };
     return id === 0 && owner === 1 && myid() !== 1 ? defaultWorkerPool() : WorkerPool.remote(owner, id, members ?? null);
   },
-});
+};

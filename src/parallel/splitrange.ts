@@ -1,5 +1,5 @@
-import { coded } from '../errors.js';
-import { Range } from '../range.js';
+import { coded } from '../core/errors.js';
+import { Range } from '../core/range.js';
 
 /**
  * Julia's `splitrange`, the partition `@distributed` uses, 0-based and half-open: split

@@ -1,18 +1,20 @@
-import { coded, RemoteException, errorShape } from '../errors.js';
-import { myid } from '../cluster/identity.js';
-import { workers } from '../cluster/process-table.js';
-import { encodeArgs, type HandOvers, type Payload } from '../transport/codec.js';
+import { coded, errorShape, RemoteException } from '../core/errors.js';
+import { myid } from '../core/identity.js';
+import { workers } from '../core/process-table.js';
+import { Future } from '../refs/future.js';
+import { readDone, readValue } from '../refs/replies.js';
+import { newRRID } from '../refs/rrid.js';
+import { changeClients, futureEntry, settleFuture } from '../refs/store.js';
+import { encodeArgs, type HandOvers } from '../transport/codec.js';
+import { send } from '../transport/connections.js';
 import { CallMode, type FnDef } from '../transport/messages.js';
-import { Future } from './future.js';
-import { readDone, readValue } from './replies.js';
-import { assertShippable, fnWire } from './functions.js';
-import { changeClients, futureEntry, settleFuture } from './ref-store.js';
-import { nextRequestId, request } from './requests.js';
-import { newRRID } from './rrid.js';
-import { wire } from './wire.js';
+import type { Payload } from '../transport/payload.js';
+import { nextRequestId, request } from '../transport/requests.js';
+import { assertShippable, functionRef } from './function-shipping.js';
 
 /**
- * The remotecall family (API.md, Remote calls). A call to another pid works on copies of its
+ * The remotecall family: Julia's remotecall, remotecall_fetch, remotecall_wait, remote_do,
+ * @spawnat and @fetchfrom. A call to another pid works on copies of its
  * arguments; a call to `myid()` runs here with the very same objects (the seed's "Local
  * invocations"), and its errors still arrive as RemoteException.
  *
@@ -35,7 +37,7 @@ function checkPid(pid: unknown, what: string): asserts pid is number {
 function encodeCall(f: Function, pid: number, args: readonly unknown[]): { payload: Payload; fnId: number; fnDef: FnDef | null } {
   const handOvers: HandOvers = [];
   const payload = encodeArgs(args, { peer: pid }, 'args', handOvers);
-  const { fnId, fnDef } = fnWire(f, pid, handOvers);
+  const { fnId, fnDef } = functionRef(f, pid, handOvers);
   for (const h of handOvers) h();
   return { payload, fnId, fnDef };
 }
@@ -69,7 +71,7 @@ export function remotecall<F extends Fn>(f: F, pid: number, ...args: Parameters<
     return Future.forCall(pid, rr);
   }
   const { payload, fnId, fnDef } = encodeCall(f, pid, args);
-  wire().send(pid, { kind: 'call', reqId: 0, mode: CallMode.Store, rr, fnId, fnDef, args: payload });
+  send(pid, { kind: 'call', reqId: 0, mode: CallMode.Store, rr, fnId, fnDef, args: payload });
   return Future.forCall(pid, rr);
 }
 
@@ -122,7 +124,7 @@ export function remoteDo<F extends Fn>(f: F, pid: number, ...args: Parameters<F>
     return;
   }
   const { payload, fnId, fnDef } = encodeCall(f, pid, args);
-  wire().send(pid, { kind: 'call', reqId: 0, mode: CallMode.Do, rr: null, fnId, fnDef, args: payload });
+  send(pid, { kind: 'call', reqId: 0, mode: CallMode.Do, rr: null, fnId, fnDef, args: payload });
 }
 
 let nextAny = 0;

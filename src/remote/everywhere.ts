@@ -1,25 +1,25 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { coded, CompositeException, RemoteException } from '../errors.js';
-import { myid } from '../cluster/identity.js';
-import { allProcs } from '../cluster/process-table.js';
+import { coded, CompositeException, RemoteException } from '../core/errors.js';
+import { myid } from '../core/identity.js';
+import { allProcs } from '../core/process-table.js';
 import { remotecallWait } from './calls.js';
-import { registerInternal, registerModule } from './functions.js';
+import { registerModule } from './function-names.js';
 
 /**
  * Julia's @everywhere: load a module on every process (its exported functions then travel by
- * reference), or run a function on every process, the master included. Errors are collected in a
+ * reference), or run a function on every process, the master included. Each listed occurrence of
+ * a pid runs once (a pid listed twice runs twice, as in Julia). Errors are collected in a
  * CompositeException ordered by pid. Processes added later do not get what ran before.
  */
 export interface EverywhereOptions {
   procs?: number[];
 }
 
-/** Import `url` here and remember its exports. */
-async function loadModuleHere(url: string): Promise<void> {
+/** Import `url` here and remember its exports (an internal function: it travels by name). */
+export async function loadModule(url: string): Promise<void> {
   registerModule(url, (await import(url)) as Record<string, unknown>);
 }
-registerInternal('loadModule', loadModuleHere);
 
 /** A relative or absolute path becomes a file URL (relative to process.cwd()); other specifiers stay. */
 export function moduleUrl(specifier: string | URL): string {
@@ -37,39 +37,39 @@ export async function everywhere(target: string | URL | (() => unknown), opts: E
   if (!Array.isArray(pids) || pids.some((p) => !Number.isSafeInteger(p) || p < 1)) {
     throw coded(TypeError, 'ERR_INVALID_ARG', 'everywhere: procs must be an array of pids');
   }
-  const [fn, args] = typeof target === 'function' ? [target, [] as unknown[]] : [loadModuleHere, [moduleUrl(target)]];
-  // Remote processes first (concurrently), this one last, as Julia does.
+  const [fn, args] = typeof target === 'function' ? [target, [] as unknown[]] : [loadModule, [moduleUrl(target)]];
+  // Remote occurrences first (concurrently), this process's last, as Julia does.
   const remote = pids.filter((p) => p !== myid());
-  const results = new Map<number, PromiseSettledResult<unknown>>();
+  const results: [number, PromiseSettledResult<unknown>][] = [];
   // Only completion matters: release each result at once rather than leaving it stored on its
   // worker until this process happens to garbage-collect the Future.
   const settled = await Promise.allSettled(
     remote.map((p) => remotecallWait(fn as () => unknown, p, ...(args as [])).then((f) => f.finalize())),
   );
-  remote.forEach((p, i) => results.set(p, settled[i]!));
-  if (pids.includes(myid())) {
+  remote.forEach((p, i) => results.push([p, settled[i]!]));
+  for (const p of pids.filter((q) => q === myid())) {
     try {
       await fn(...(args as [string]));
-      results.set(myid(), { status: 'fulfilled', value: undefined });
+      results.push([p, { status: 'fulfilled', value: undefined }]);
     } catch (e) {
-      results.set(myid(), { status: 'rejected', reason: new RemoteException(myid(), e as Error) });
+      results.push([p, { status: 'rejected', reason: new RemoteException(p, e as Error) }]);
     }
   }
   // The caller refers to the module's functions, so it must know them as module exports even when
   // it is not among `procs`: import it here too (a module it already imported does not run again).
   if (typeof target !== 'function' && !pids.includes(myid()) && errorsIn(results).length === 0) {
     try {
-      await loadModuleHere(args[0] as string);
+      await loadModule(args[0] as string);
     } catch (e) {
-      results.set(myid(), { status: 'rejected', reason: e });
+      results.push([myid(), { status: 'rejected', reason: e }]);
     }
   }
   const errors = errorsIn(results);
   if (errors.length > 0) throw new CompositeException(errors);
 }
 
-function errorsIn(results: Map<number, PromiseSettledResult<unknown>>): Error[] {
-  return [...results.entries()]
+function errorsIn(results: [number, PromiseSettledResult<unknown>][]): Error[] {
+  return [...results]
     .sort(([a], [b]) => a - b)
     .filter(([, r]) => r.status === 'rejected')
     .map(([, r]) => (r as PromiseRejectedResult).reason as Error);

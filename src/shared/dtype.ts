@@ -1,4 +1,4 @@
-import { coded } from '../errors.js';
+import { coded } from '../core/errors.js';
 
 /**
  * Element types a SharedArray can hold: the fixed-size numeric types JavaScript has typed arrays

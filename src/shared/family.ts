@@ -1,26 +1,26 @@
-import { coded } from '../errors.js';
-import { myid } from '../cluster/identity.js';
-import { onPeerLost } from '../cluster/peers.js';
-import { workerPids } from '../cluster/process-table.js';
+import { coded } from '../core/errors.js';
+import { myid } from '../core/identity.js';
+import { workerPids } from '../core/process-table.js';
+import { readDone } from '../refs/replies.js';
 import { remotecallWait } from '../remote/calls.js';
-import { registerInternal } from '../remote/functions.js';
-import { registerHandleType } from '../transport/codec.js';
-import type { DType } from './dtype.js';
-import { mapFile, type FileRequest } from './file.js';
-import { openShared, type Mapping, type ShareSource } from './segment.js';
-import { familyOf, makeSharedArray, type SharedArray, type SharedArrayOptions } from './shared-array.js';
+import type { RRID } from '../transport/messages.js';
+import { callOn } from '../transport/owner-calls.js';
+import type { FileRequest } from './file.js';
+import type { ShareSource } from './segment.js';
 
 /**
- * A SharedArray across processes: who takes part, how the array travels, and its lifetime.
+ * A SharedArray across processes: who takes part, one object per array in each process, and
+ * its lifetime. (How it travels: shared-array-handle.ts.)
  *
  * Every SharedArray belongs to a family (one segment or file mapping, with its reshape
- * siblings) named by its creator's pid and a counter there. The array travels as a small handle;
- * each process keeps one object per family (later arrivals return it; sent back to its creator it
- * is the creator's own object). Participants map the memory when it first arrives, during
- * creation, and hold their mapping until the creator releases the array: on `close()`, or when
- * the creator's object is garbage-collected.
+ * siblings) named by its creator's pid and a counter there. Each process keeps one object per
+ * family (later arrivals return it; sent back to its creator it is the creator's own object).
+ * Participants map the memory when it first arrives, during creation, and hold their mapping
+ * until the creator releases the array: on `close()`, or when the creator's object is
+ * garbage-collected.
  */
 export interface Family {
+  /** Named like a remote reference: the creator's pid and a counter there. */
   sid: [number, number];
   bytes: number;
   pids: readonly number[];
@@ -31,13 +31,26 @@ export interface Family {
   released: boolean;
 }
 
+/**
+ * What this module needs of a SharedArray (structural, so that shared-array.ts can import this
+ * module and not the other way round).
+ */
+export interface Member {
+  readonly family: Family;
+  readonly dims: readonly number[];
+  readonly pids: readonly number[];
+  readonly isClosed: boolean;
+  close(): Promise<void>;
+  reshape(dims: number[]): Member;
+}
+
 let nextSid = 1;
 
 export function newFamily(bytes: number, share: ShareSource | null, file: FileRequest | null): Family {
   return { sid: [myid(), nextSid++], bytes, pids: [], share, file, released: false };
 }
 
-function sidKey(sid: readonly [number, number]): number {
+export function sidKey(sid: readonly [number, number]): number {
   return sid[0] * 0x1_0000_0000 + sid[1];
 }
 
@@ -70,14 +83,14 @@ export function participants(pids: unknown): readonly number[] {
 
 interface Cached {
   /** Participants hold their object (and so their mapping) until the creator releases it. */
-  strong: SharedArray<DType> | null;
+  strong: Member | null;
   /**
    * Every object of the family in this process: the first one and its reshape siblings (made
    * here or arrived with other dims). An arrival returns the one with its dims, so a reshape'd
    * array is the same object on every arrival too; a release closes them all, so no sibling keeps
    * a participant's mapping alive after the creator released the array.
    */
-  members: Set<WeakRef<SharedArray<DType>>>;
+  members: Set<WeakRef<Member>>;
 }
 const cache = new Map<number, Cached>();
 const uncache = new FinalizationRegistry<number>((key) => {
@@ -85,8 +98,8 @@ const uncache = new FinalizationRegistry<number>((key) => {
   if (c && !c.strong && live(c).length === 0) cache.delete(key);
 });
 
-function live(c: Cached): SharedArray<DType>[] {
-  const out: SharedArray<DType>[] = [];
+function live(c: Cached): Member[] {
+  const out: Member[] = [];
   for (const ref of c.members) {
     const S = ref.deref();
     if (S) out.push(S);
@@ -95,15 +108,15 @@ function live(c: Cached): SharedArray<DType>[] {
   return out;
 }
 
-function remember(S: SharedArray<DType>, strong: boolean): void {
-  const key = sidKey(familyOf(S).sid);
+export function remember(S: Member, strong: boolean): void {
+  const key = sidKey(S.family.sid);
   cache.set(key, { strong: strong ? S : null, members: new Set([new WeakRef(S)]) });
   uncache.register(S, key);
 }
 
 /** A reshape sibling made in this process (SharedArray.reshape) joins its family's entry. */
-export function rememberSibling(S: SharedArray<DType>): void {
-  const key = sidKey(familyOf(S).sid);
+export function rememberSibling(S: Member): void {
+  const key = sidKey(S.family.sid);
   const c = cache.get(key);
   if (!c) return; // released already: the sibling is closed with its mapping, or unmapped
   live(c); // drop collected siblings, so that a loop of reshapes does not grow the set
@@ -112,12 +125,12 @@ export function rememberSibling(S: SharedArray<DType>): void {
 }
 
 /** This process's object of the family with these dims: an open one first, the first one first. */
-function cached(key: number, dims: readonly number[]): SharedArray<DType> | undefined {
+export function cached(key: number, dims: readonly number[]): Member | undefined {
   const c = cache.get(key);
   if (!c) return undefined;
   const all = live(c);
   if (c.strong && !all.includes(c.strong)) all.unshift(c.strong);
-  const sameDims = (S: SharedArray<DType>): boolean => S.dims.length === dims.length && S.dims.every((d, i) => d === dims[i]);
+  const sameDims = (S: Member): boolean => S.dims.length === dims.length && S.dims.every((d, i) => d === dims[i]);
   const open = all.filter((S) => !S.isClosed);
   const hit = open.find(sameDims);
   if (hit) return hit;
@@ -130,24 +143,25 @@ function cached(key: number, dims: readonly number[]): SharedArray<DType> | unde
 
 // --- creation -----------------------------------------------------------------------------------
 
-/** Runs where the array arrives; mapping happened on arrival, so there is nothing left to do. */
-function attachSharedArray(_S: SharedArray<DType>): void {}
-registerInternal('attachSharedArray', attachSharedArray);
+/**
+ * Runs where the array arrives; mapping happened on arrival, so there is nothing left to do (an
+ * internal function: it travels by name).
+ */
+export function attachSharedArray(_S: Member): void {}
 
 /**
  * Map the new array on every participant and run `init` on each (in parallel); resolve when all
  * are done. If any fails, the array is released everywhere and the first error (by pid) rethrown.
  */
-export async function distribute<D extends DType>(S: SharedArray<D>, init: SharedArrayOptions<D>['init']): Promise<SharedArray<D>> {
-  const family = familyOf(S);
-  family.pids = S.pids;
+export async function distribute<A extends Member>(S: A, init: ((S: A) => unknown) | undefined): Promise<A> {
+  S.family.pids = S.pids;
   remember(S, false);
   const me = myid();
   const results = await Promise.allSettled(
     S.pids.map((p) => {
       if (p === me) return Promise.resolve().then(() => init?.(S));
       // The array travels as the argument: arriving is what maps it there.
-      return remotecallWait((init ?? attachSharedArray) as (S: SharedArray<D>) => unknown, p, S);
+      return remotecallWait((init ?? attachSharedArray) as (S: A) => unknown, p, S);
     }),
   );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -164,21 +178,22 @@ export async function distribute<D extends DType>(S: SharedArray<D>, init: Share
  * A creator that dies can no longer release its arrays: stop holding them here, so each is
  * unmapped once this process's own code is done with it (the views stay valid until then).
  */
-onPeerLost((pid) => {
+export function forgetArraysOf(pid: number): void {
   for (const c of cache.values()) {
     const S = c.strong;
-    if (S && familyOf(S).sid[0] === pid) c.strong = null;
+    if (S && S.family.sid[0] === pid) c.strong = null;
   }
-});
+}
 
-function releaseHere(key: number): void {
+/** The creator released the array `sid`: an owner operation it runs on each participant. */
+export function releaseSharedArray(_from: number, sid: RRID): void {
+  const key = sidKey([sid.whence, sid.id]);
   const c = cache.get(key);
   cache.delete(key);
   if (!c) return;
   // Every object of the family here, reshape siblings included: the last close unmaps.
   for (const S of new Set([...(c.strong ? [c.strong] : []), ...live(c)])) void S.close();
 }
-registerInternal('releaseSharedArray', releaseHere);
 
 /**
  * On the creator, once its last object of the family is closed or collected: release every other
@@ -187,58 +202,13 @@ registerInternal('releaseSharedArray', releaseHere);
 export async function releaseEverywhere(family: Family): Promise<void> {
   if (family.sid[0] !== myid() || family.released) return;
   family.released = true;
-  const key = sidKey(family.sid);
-  cache.delete(key);
-  const others = family.pids.filter((p) => p !== myid());
+  cache.delete(sidKey(family.sid));
+  const sid = { whence: family.sid[0], id: family.sid[1] };
   // A participant that died has nothing left to release.
-  await Promise.allSettled(others.map((p) => remotecallWait(releaseHere, p, key)));
+  await Promise.allSettled(family.pids.filter((p) => p !== myid()).map((p) => callOn(p, releaseSharedArray, sid, [], readDone)));
 }
 
 /** The creator's last object of a family was garbage-collected without close(). */
-export function releaseWhenUnused(mapping: Mapping, family: Family): void {
+export function releaseWhenUnused(mapping: { onUnused: (() => void) | null }, family: Family): void {
   mapping.onUnused = () => void releaseEverywhere(family);
-}
-
-// --- travel -------------------------------------------------------------------------------------------
-
-interface Handle {
-  sid: [number, number];
-  dtype: DType;
-  dims: readonly number[];
-  pids: readonly number[];
-  bytes: number;
-  share: ShareSource | null;
-  file: FileRequest | null;
-}
-
-function arrive(h: Handle): SharedArray<DType> {
-  const hit = cached(sidKey(h.sid), h.dims);
-  if (hit) return hit;
-  const family: Family = { sid: h.sid, bytes: h.bytes, pids: h.pids, share: null, file: h.file, released: false };
-  const participant = h.pids.includes(myid());
-  let mapping: Mapping | null = null;
-  if (participant && h.bytes > 0) {
-    if (h.file) mapping = mapFile({ ...h.file, mode: h.file.mode === 'w+' ? 'r+' : h.file.mode }, h.bytes);
-    else if (h.share) mapping = openShared(h.share, h.bytes);
-    else {
-      throw coded(Error, 'ERR_NOT_MAPPED', `this SharedArray (created by process ${h.sid[0]}) was released before it reached participant ${myid()}`);
-    }
-  }
-  const S = makeSharedArray(h.dtype, h.dims, h.pids, mapping, family);
-  remember(S, mapping !== null);
-  return S;
-}
-
-/** Called from SharedArray's static block: the class does not exist yet when this module loads. */
-export function registerSharedArrayTransfer(cls: typeof SharedArray): void {
-  registerHandleType<SharedArray<DType>>({
-  tag: 'sarr',
-  classes: [cls],
-  encode(S): Handle {
-    if (S.isClosed) throw coded(Error, 'ERR_ARRAY_CLOSED', 'cannot send a closed SharedArray to another process');
-    const f = familyOf(S);
-    return { sid: f.sid, dtype: S.dtype, dims: S.dims, pids: S.pids, bytes: f.bytes, share: f.share, file: f.file };
-  },
-  decode: (d) => arrive(d as Handle),
-  });
 }

@@ -1,6 +1,6 @@
 import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { coded } from '../errors.js';
+import { coded } from '../core/errors.js';
 import { native } from '../native.js';
 import { Mapping, checkMappable } from './segment.js';
 

@@ -1,4 +1,4 @@
-import { coded } from '../errors.js';
+import { coded } from '../core/errors.js';
 
 /**
  * Column-major layout (first index fastest), as in Julia and the seed's advection kernel:

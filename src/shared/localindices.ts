@@ -1,5 +1,5 @@
-import { Range, emptyRange } from '../range.js';
-import { myid } from '../cluster/identity.js';
+import { myid } from '../core/identity.js';
+import { emptyRange, Range } from '../core/range.js';
 
 /**
  * Julia's SharedArrays split rule (`range_1dim`), 0-based: participant k of n gets

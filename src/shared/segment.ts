@@ -1,6 +1,6 @@
 import { constants } from 'node:buffer';
 import { closeSync, openSync } from 'node:fs';
-import { coded, type CodedError } from '../errors.js';
+import { coded, type CodedError } from '../core/errors.js';
 import { native } from '../native.js';
 
 /**

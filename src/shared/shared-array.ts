@@ -1,10 +1,10 @@
-import { coded } from '../errors.js';
+import { coded } from '../core/errors.js';
 import { checkElement, dtypeInfo, type DType, type Element, type TypedArrayOf } from './dtype.js';
+import { distribute, type Family, newFamily, participants, releaseEverywhere, releaseWhenUnused, rememberSibling } from './family.js';
+import { fileRequest, type FileOptions, mapFile } from './file.js';
+import { showArray, summary } from './inspect.js';
 import { formatDims, lengthOf, linearIndex, normalizeDims } from './layout.js';
 import { createSegment, type Mapping } from './segment.js';
-import { fileRequest, mapFile, type FileOptions } from './file.js';
-import { showArray, summary } from './inspect.js';
-import { distribute, newFamily, participants, registerSharedArrayTransfer, releaseEverywhere, releaseWhenUnused, rememberSibling, type Family } from './family.js';
 
 // Generic so that `init` sees the array's own dtype; `SharedArrayOptions` alone is the contract's form.
 export interface SharedArrayOptions<D extends DType = any> {
@@ -17,17 +17,6 @@ export interface SharedArrayOptions<D extends DType = any> {
 // A SharedArray dropped without close() still counts as a user of its mapping; this tells the
 // mapping so that closing the remaining reshape siblings can unmap it.
 const lost = new FinalizationRegistry<Mapping>((mapping) => mapping.forget());
-
-/** @internal Construction for the modules of this package that create arrays on arrival. */
-export let makeSharedArray: <D extends DType>(
-  dtype: D,
-  dims: readonly number[],
-  pids: readonly number[],
-  mapping: Mapping | null,
-  family: Family,
-) => SharedArray<D>;
-/** @internal */
-export let familyOf: (S: SharedArray<DType>) => Family;
 
 /**
  * An N-d array in shared memory (or a mapped file), column-major, 0-based, mapped in every
@@ -42,10 +31,14 @@ export class SharedArray<D extends DType> {
   readonly #mapping: Mapping | null;
   readonly #family: Family;
 
-  static {
-    makeSharedArray = (dtype, dims, pids, mapping, family) => new SharedArray(dtype, dims, pids, mapping, family);
-    familyOf = (S) => S.#family;
-    registerSharedArrayTransfer(SharedArray);
+  /** @internal An array over a mapping that arrived from another process (shared-array-handle.ts). */
+  static attach<D extends DType>(dtype: D, dims: readonly number[], pids: readonly number[], mapping: Mapping | null, family: Family): SharedArray<D> {
+    return new SharedArray(dtype, dims, pids, mapping, family);
+  }
+
+  /** @internal The array's family: its memory's name, participants and lifetime (family.ts). */
+  get family(): Family {
+    return this.#family;
   }
 
   private constructor(dtype: D, dims: readonly number[], pids: readonly number[], mapping: Mapping | null, family: Family) {

@@ -1,37 +1,20 @@
 import v8 from 'node:v8';
-import { coded } from '../errors.js';
+import { coded } from '../core/errors.js';
+import { EMPTY_PAYLOAD, type Payload, PayloadKind } from './payload.js';
 
 /**
  * Values that cross processes: Node's v8 serializer (chosen by measurement, docs/serializer.md)
  * behind a walk that does what v8 cannot:
  *  - reject what must not travel (functions nested in data, symbols, class instances that v8
  *    would silently flatten into plain objects, promises) on the caller's side, naming the path;
- *  - replace this package's handles (Future, RemoteChannel, SharedArray, WorkerPool, and functions
- *    at the top level of an argument list) by small reference records, and revive them on arrival.
+ *  - replace this package's handles (the classes of the handle-type table the runtime installs:
+ *    Future, RemoteChannel, SharedArray, WorkerPool, ...; and functions at the top level of an
+ *    argument list) by small reference records, and revive them on arrival.
  *
  * A reference record is a plain object whose only key is REF_KEY (a NUL-prefixed name no user
  * data carries). The receiver walks a payload for records only when the sender flagged that it
  * holds some, so plain data pays nothing on arrival.
  */
-
-/** How a payload's bytes are to be read. */
-export const enum PayloadKind {
-  /** `undefined`, or an empty argument list: no bytes at all. */
-  None = 0,
-  /** One float64 (a number result: the common case of pmap/distributed). */
-  Number = 1,
-  /** v8-serialized, no references inside. */
-  V8 = 2,
-  /** v8-serialized, holds reference records to revive. */
-  V8Refs = 3,
-}
-
-export interface Payload {
-  kind: PayloadKind;
-  bytes: Uint8Array;
-}
-
-export const EMPTY_PAYLOAD: Payload = { kind: PayloadKind.None, bytes: new Uint8Array(0) };
 
 const REF_KEY = '\u0000sharedarrays.ref';
 
@@ -57,24 +40,32 @@ export interface HandleType<T extends object> {
 /** Hand-overs to apply once a message has fully encoded (see HandleType.handOver). */
 export type HandOvers = (() => void)[];
 
-const typesByTag = new Map<string, HandleType<object>>();
-const typesByProto = new Map<object, HandleType<object>>();
-
-/** Register a handle class (called once per class at module load). */
-export function registerHandleType<T extends object>(type: HandleType<T>): void {
-  const t = type as unknown as HandleType<object>;
-  typesByTag.set(type.tag, t);
-  for (const C of type.classes) typesByProto.set(C.prototype as object, t);
-}
-
 /** Functions may travel only at the top level of an argument list or a capture env. */
 export interface FunctionCodec {
   encode(f: Function, ctx: CodecContext): unknown;
   decode(data: unknown, ctx: CodecContext): Function;
 }
+
+/** What the codec needs from the layers above it; installed once by the runtime (src/runtime.ts). */
+export interface CodecTables {
+  handleTypes: readonly HandleType<any>[];
+  functions: FunctionCodec;
+}
+
+const typesByTag = new Map<string, HandleType<object>>();
+const typesByProto = new Map<object, HandleType<object>>();
 let functionCodec: FunctionCodec | null = null;
-export function setFunctionCodec(fc: FunctionCodec): void {
-  functionCodec = fc;
+
+/** Install the handle types and the function codec (the runtime does, once per process). */
+export function configureCodec(tables: CodecTables): void {
+  typesByTag.clear();
+  typesByProto.clear();
+  for (const type of tables.handleTypes) {
+    if (typesByTag.has(type.tag)) throw new Error(`two handle types share the tag ${type.tag}`);
+    typesByTag.set(type.tag, type as HandleType<object>);
+    for (const C of type.classes) typesByProto.set(C.prototype as object, type as HandleType<object>);
+  }
+  functionCodec = tables.functions;
 }
 
 const plainProtos = new Set<object | null>([Object.prototype, null]);
@@ -245,6 +236,7 @@ export function encodeValue(v: unknown, ctx: CodecContext, path = 'value', handO
  */
 export function encodeArgs(args: readonly unknown[], ctx: CodecContext, what = 'args', handOvers?: HandOvers): Payload {
   if (args.length === 0) return EMPTY_PAYLOAD;
+  if (args.length <= MAX_NUMBER_ARGS && allNumbers(args)) return { kind: PayloadKind.Numbers, bytes: new Uint8Array(Float64Array.from(args as number[]).buffer) };
   const st: WalkState = { ctx, refs: false, seen: new Map(), handOvers: [] };
   let out: unknown[] | null = null;
   for (let i = 0; i < args.length; i++) {
@@ -261,6 +253,14 @@ export function encodeArgs(args: readonly unknown[], ctx: CodecContext, what = '
   return { kind: st.refs ? PayloadKind.V8Refs : PayloadKind.V8, bytes };
 }
 
+/** Short lists of numbers (owner operations, chunk bounds) skip the serializer both ways. */
+const MAX_NUMBER_ARGS = 8;
+
+function allNumbers(args: readonly unknown[]): boolean {
+  for (let i = 0; i < args.length; i++) if (typeof args[i] !== 'number') return false;
+  return true;
+}
+
 function serialize(v: unknown, path: string): Buffer {
   try {
     return v8.serialize(v);
@@ -275,19 +275,30 @@ export function decodeValue(p: Payload, ctx: CodecContext): unknown {
     case PayloadKind.None:
       return undefined;
     case PayloadKind.Number:
+      if (p.bytes.length !== 8) throw coded(Error, 'ERR_PROTOCOL', 'malformed message from peer: a number is not 8 bytes');
       f64Bytes.set(p.bytes);
       return f64[0];
     case PayloadKind.V8:
       return v8.deserialize(p.bytes);
     case PayloadKind.V8Refs:
       return revive(v8.deserialize(p.bytes), ctx, new Map());
+    case PayloadKind.Numbers:
+      return numbersOf(p.bytes);
   }
 }
 
-/** Decode a payload made by encodeArgs. */
+function numbersOf(bytes: Uint8Array): number[] {
+  if (bytes.length % 8 !== 0) throw coded(Error, 'ERR_PROTOCOL', 'malformed message from peer: a list of numbers has a partial entry');
+  // Copied into an aligned buffer: the bytes are a view into a received frame at any offset.
+  return Array.from(new Float64Array(Uint8Array.from(bytes).buffer));
+}
+
+/** Decode a payload made by encodeArgs; a peer's payload that is not a list is a protocol error. */
 export function decodeArgs(p: Payload, ctx: CodecContext): unknown[] {
   if (p.kind === PayloadKind.None) return [];
-  return decodeValue(p, ctx) as unknown[];
+  const args = decodeValue(p, ctx);
+  if (!Array.isArray(args)) throw coded(Error, 'ERR_PROTOCOL', 'malformed message from peer: arguments are not a list');
+  return args;
 }
 
 function revive(v: unknown, ctx: CodecContext, seen: Map<object, unknown>): unknown {

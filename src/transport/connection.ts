@@ -1,5 +1,12 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { FrameDecoder } from './frame.js';
+
+/**
+ * What carries a connection: a socket (Unix or TCP), or any duplex stream a custom cluster
+ * manager provides. `ref`/`unref` exist on sockets; other streams keep the process alive or not
+ * as they themselves decide.
+ */
+export type Carrier = Duplex & { ref?(): unknown; unref?(): unknown };
 
 /**
  * One authenticated, framed, ordered connection to another process.
@@ -7,11 +14,11 @@ import { FrameDecoder } from './frame.js';
  * Writes are batched: frames queued during one synchronous stretch (a loop issuing calls, the
  * replies to one incoming chunk) leave in a single `write` from a microtask, which is what makes
  * pipelined calls cheap, while a lone request leaves before the process goes back to the event
- * loop. (A setImmediate flush batched a little more but measured 40-60% slower for remoteDo.) Incoming bytes are split into frames and handed
- * to `onFrame` in order.
+ * loop. (A setImmediate flush batched a little more but measured 40-60% slower for remoteDo.)
+ * Incoming bytes are split into frames and handed to `onFrame` in order.
  */
 export class Connection {
-  readonly socket: Socket;
+  readonly socket: Carrier;
   private readonly decoder = new FrameDecoder();
   private queue: Buffer[] = [];
   private queuedBytes = 0;
@@ -19,7 +26,7 @@ export class Connection {
   private isClosed = false;
 
   constructor(
-    socket: Socket,
+    socket: Carrier,
     leftover: Buffer,
     private readonly onFrame: (body: Buffer) => void,
     private readonly onClose: (error: Error | null) => void,
@@ -85,7 +92,7 @@ export class Connection {
 
   /** Let the process exit while this connection is idle (master side), or keep it alive. */
   setKeepAlive(keep: boolean): void {
-    if (keep) this.socket.ref();
-    else this.socket.unref();
+    if (keep) this.socket.ref?.();
+    else this.socket.unref?.();
   }
 }

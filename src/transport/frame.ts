@@ -1,4 +1,4 @@
-import { coded } from '../errors.js';
+import { coded } from '../core/errors.js';
 
 /**
  * Length-prefixed framing: every message is `u32 little-endian length | body`.
@@ -9,8 +9,29 @@ import { coded } from '../errors.js';
  * `maxFrame` is a protocol error, raised as soon as the header is in, before the body is buffered.
  */
 export const FRAME_HEADER = 4;
-/** The largest body a peer may send (Node's Buffer limit on 64-bit, 4 GiB, less the header). */
-export const MAX_FRAME = 0xffff_fff0;
+/**
+ * The largest frame body a process sends or accepts: 256 MiB unless SHAREDARRAYS_MAX_FRAME (bytes)
+ * says otherwise. A peer cannot make a process buffer more than this; big data belongs in a
+ * SharedArray or a DArray, not in one message. Every process of a cluster must use the same value
+ * (workers inherit the master's environment).
+ */
+export function maxFrameBytes(): number {
+  return (maxFrame ??= parseMaxFrame(process.env.SHAREDARRAYS_MAX_FRAME));
+}
+let maxFrame: number | undefined;
+
+const DEFAULT_MAX_FRAME = 256 * 1024 * 1024;
+/** Node's Buffer limit on 64-bit (4 GiB), less the header: no larger frame can be made at all. */
+const ABSOLUTE_MAX_FRAME = 0xffff_fff0;
+
+function parseMaxFrame(setting: string | undefined): number {
+  if (setting === undefined || setting === '') return DEFAULT_MAX_FRAME;
+  const n = Number(setting);
+  if (!Number.isSafeInteger(n) || n < 1024 || n > ABSOLUTE_MAX_FRAME) {
+    throw coded(RangeError, 'ERR_INVALID_ARG', `SHAREDARRAYS_MAX_FRAME must be a number of bytes between 1024 and ${ABSOLUTE_MAX_FRAME}, got ${setting}`);
+  }
+  return n;
+}
 
 export class FrameDecoder {
   private chunks: Buffer[] = [];
@@ -19,8 +40,8 @@ export class FrameDecoder {
   private frameBytes = 0;
   private readonly maxFrame: number;
 
-  constructor(maxFrame = MAX_FRAME) {
-    this.maxFrame = maxFrame;
+  constructor(limit = maxFrameBytes()) {
+    this.maxFrame = limit;
   }
 
   /** Feed one chunk; calls `onFrame` for every complete body. Throws ERR_PROTOCOL on an oversized frame. */

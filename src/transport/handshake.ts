@@ -1,27 +1,31 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Socket } from 'node:net';
-import { coded } from '../errors.js';
+import type { Duplex } from 'node:stream';
+import { coded } from '../core/errors.js';
+
+type Socket = Duplex;
 
 /**
  * Mutual authentication of a fresh connection by challenge and response over the cluster cookie.
  * The cookie never crosses the wire: each side proves it knows it by an HMAC over both sides'
- * random nonces and its own pid.
+ * random nonces and its own pid. Both sides also say which version of this package they run,
+ * and refuse a peer that runs another one (a worker on another machine may have another install).
  *
- *   listener  → initiator : "SAH1" | nonceL (16)                        20 bytes
- *   initiator → listener  : pidI u32 | nonceI (16) | HMAC("I"|nonceL|nonceI|pidI)  52 bytes
- *   listener  → initiator : pidL u32 | HMAC("L"|nonceI|nonceL|pidL)               36 bytes
+ *   listener  → initiator : "SAH2" | nonceL (16) | version (32)                          52 bytes
+ *   initiator → listener  : pidI u32 | nonceI (16) | HMAC("I"|nonceL|nonceI|pidI) | version (32)  84 bytes
+ *   listener  → initiator : pidL u32 | HMAC("L"|nonceI|nonceL|pidL)                      36 bytes
  *
  * Until the exchange succeeds nothing the peer sends is interpreted; a wrong byte, a wrong MAC or
  * a silent peer (HANDSHAKE_TIMEOUT_MS) closes the socket. Bytes that arrive after the handshake in
  * the same read are handed back as `rest` so the framing layer sees them.
  */
-const MAGIC = Buffer.from('SAH1');
+const MAGIC = Buffer.from('SAH2');
 const NONCE = 16;
 const MAC = 32;
+const VERSION = 32;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 /**
  * What an accepting process buffers from a peer that has not proven itself: its one message is
- * 52 bytes. (A dialling process has no such cap: the peer it dialled may send queued frames of
+ * 84 bytes. (A dialling process has no such cap: the peer it dialled may send queued frames of
  * any size right behind its handshake answer.)
  */
 const MAX_UNAUTHENTICATED = 4096;
@@ -29,6 +33,26 @@ const MAX_UNAUTHENTICATED = 4096;
 export interface Authenticated {
   peerPid: number;
   rest: Buffer;
+}
+
+/** A version string as its fixed-size field (NUL-padded), and back. */
+function versionField(v: string): Buffer {
+  const out = Buffer.alloc(VERSION);
+  out.write(v.slice(0, VERSION), 'latin1');
+  return out;
+}
+const versionOf = (field: Buffer): string => field.toString('latin1').replace(/\0+$/, '');
+
+function checkVersion(socket: Socket, mine: string, field: Buffer): void {
+  const theirs = versionOf(field);
+  if (theirs !== mine) {
+    socket.destroy();
+    throw coded(
+      Error,
+      'ERR_VERSION_MISMATCH',
+      `connection refused: this process runs sharedarrays ${mine} and the peer runs ${theirs}; install the same version on every machine of the cluster`,
+    );
+  }
 }
 
 function mac(cookie: string, role: 'I' | 'L', a: Buffer, b: Buffer, pid: number): Buffer {
@@ -95,18 +119,19 @@ async function withTimeout<T>(socket: Socket, work: Promise<T>): Promise<T> {
 }
 
 /** The accepting side (a worker's listening socket). */
-export function acceptHandshake(socket: Socket, cookie: string, myPid: number): Promise<Authenticated> {
+export function acceptHandshake(socket: Socket, cookie: string, myPid: number, version: string): Promise<Authenticated> {
   const r = reader(socket, MAX_UNAUTHENTICATED);
   return withTimeout(
     socket,
     (async () => {
       const nonceL = randomBytes(NONCE);
-      socket.write(Buffer.concat([MAGIC, nonceL]));
-      const bytes = await r.read(4 + NONCE + MAC);
+      socket.write(Buffer.concat([MAGIC, nonceL, versionField(version)]));
+      const bytes = await r.read(4 + NONCE + MAC + VERSION);
       const peerPid = bytes.readUInt32LE(0);
       const nonceI = bytes.subarray(4, 4 + NONCE);
       const expected = mac(cookie, 'I', nonceL, nonceI, peerPid);
-      if (!timingSafeEqual(expected, bytes.subarray(4 + NONCE))) throw failure(socket, 'the peer does not know the cluster cookie');
+      if (!timingSafeEqual(expected, bytes.subarray(4 + NONCE, 4 + NONCE + MAC))) throw failure(socket, 'the peer does not know the cluster cookie');
+      checkVersion(socket, version, bytes.subarray(4 + NONCE + MAC));
       const pidBuf = Buffer.alloc(4);
       pidBuf.writeUInt32LE(myPid);
       socket.write(Buffer.concat([pidBuf, mac(cookie, 'L', nonceI, nonceL, myPid)]));
@@ -116,18 +141,19 @@ export function acceptHandshake(socket: Socket, cookie: string, myPid: number): 
 }
 
 /** The connecting side. */
-export function initiateHandshake(socket: Socket, cookie: string, myPid: number): Promise<Authenticated> {
+export function initiateHandshake(socket: Socket, cookie: string, myPid: number, version: string): Promise<Authenticated> {
   const r = reader(socket);
   return withTimeout(
     socket,
     (async () => {
-      const hello = await r.read(MAGIC.length + NONCE);
-      if (!hello.subarray(0, MAGIC.length).equals(MAGIC)) throw failure(socket, 'the peer is not a sharedarrays process');
-      const nonceL = hello.subarray(MAGIC.length);
+      const hello = await r.read(MAGIC.length + NONCE + VERSION);
+      if (!hello.subarray(0, MAGIC.length).equals(MAGIC)) throw failure(socket, 'the peer is not a sharedarrays process (or runs a version with another handshake)');
+      const nonceL = hello.subarray(MAGIC.length, MAGIC.length + NONCE);
+      checkVersion(socket, version, hello.subarray(MAGIC.length + NONCE));
       const nonceI = randomBytes(NONCE);
       const pidBuf = Buffer.alloc(4);
       pidBuf.writeUInt32LE(myPid);
-      socket.write(Buffer.concat([pidBuf, nonceI, mac(cookie, 'I', nonceL, nonceI, myPid)]));
+      socket.write(Buffer.concat([pidBuf, nonceI, mac(cookie, 'I', nonceL, nonceI, myPid), versionField(version)]));
       const bytes = await r.read(4 + MAC);
       const peerPid = bytes.readUInt32LE(0);
       if (!timingSafeEqual(mac(cookie, 'L', nonceI, nonceL, peerPid), bytes.subarray(4))) {

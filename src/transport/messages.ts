@@ -1,22 +1,26 @@
 import v8 from 'node:v8';
-import { coded } from '../errors.js';
-import { FRAME_HEADER } from './frame.js';
-import { EMPTY_PAYLOAD, type Payload, PayloadKind } from './codec.js';
+import { coded } from '../core/errors.js';
+import type { PeerInfo, Topology } from '../core/process-table.js';
+import { FRAME_HEADER, maxFrameBytes } from './frame.js';
+import { EMPTY_PAYLOAD, type Payload, PayloadKind } from './payload.js';
 
 /**
- * Every message two processes exchange, as one typed union, and its wire form.
+ * Every message two processes exchange, as one typed union, and its binary form.
  *
- * Wire format (after the u32 frame length, see frame.ts), little-endian:
+ * Frame body layout (after the u32 frame length, see frame.ts), little-endian:
  *
- *   call   | 1 | mode | argsKind | hasDef | reqId u32 | rr.whence u32 | rr.id u32 | fnId u32 | defLen u32 | def (v8) | args
- *   result | 2 | ok   | valKind  | 0      | reqId u32 | value
- *   ref    | 3 | op   | valKind  | 0      | reqId u32 | rr.whence u32 | rr.id u32 | count u32 | value
- *   other  | k | 0    | 0        | 0      | body (v8-serialized object of that kind)
+ *   call    | 1 | mode | argsKind | hasDef | reqId u32 | rr.whence u32 | rr.id u32 | fnId u32 | defLen u32 | def (v8) | args
+ *   result  | 2 | ok   | valKind  | 0      | reqId u32 | value
+ *   owner   | 3 | 0    | argsKind | 0      | reqId u32 | rr.whence u32 | rr.id u32 | op u32 | args
+ *   clients | 4 | 0    | 0        | 0      | (whence u32, id u32, client u32, delta i32) * n
+ *   forget  | 5 | 0    | 0        | 0      | fnId u32 * n
+ *   control | k | 0    | 0        | 0      | body (v8-serialized, validated on arrival)
  *
- * The hot messages (call, result, ref) have binary headers so that a no-op call with no
- * arguments and an `undefined` result never touches the serializer; the rare control messages
- * are v8-serialized objects. The header is kept apart from the payload so that a payload that
- * fails to decode can still be answered with an error for its request id.
+ * The frequent messages have binary headers, so a call with no arguments and an `undefined`
+ * result never touches the serializer; the rare cluster-control messages are v8-serialized. The
+ * header is kept apart from the payload so that a payload that fails to decode can still be
+ * answered with an error for its request id. Every message from a peer is validated here before
+ * anything acts on it: a malformed one raises ERR_PROTOCOL.
  */
 
 /** A remote reference's identity: created by process `whence`, its `id`-th reference there. */
@@ -34,58 +38,43 @@ export const enum CallMode {
   Wait = 2,
   /** Run; answer nothing; print errors (remoteDo). */
   Do = 3,
-  /** Run a factory and keep the channel it returns under `rr` (RemoteChannel.create); answer once done. */
-  Channel = 4,
-}
-
-export const enum RefOp {
-  Fetch = 0,
-  Put = 1,
-  IsReady = 2,
-  Wait = 3,
-  Take = 4,
-  Close = 5,
-  IsOpen = 6,
-  IsEmpty = 7,
 }
 
 /** How a function reaches another process the first time (later: by `fnId` alone). */
 export type FnDef =
-  | { kind: 'src'; src: string; envNames: string[]; env: { kind: PayloadKind; bytes: Uint8Array } | null }
+  | { kind: 'src'; src: string; envNames: string[]; env: Payload | null; envSrc: (string | null)[] }
   | { kind: 'mod'; url: string; name: string }
   | { kind: 'pkg'; path: string };
-
-export interface PeerInfo {
-  pid: number;
-  address: string;
-  ospid: number;
-}
-
-export type Topology = 'all_to_all' | 'master_worker';
 
 export type Msg =
   | { kind: 'call'; reqId: number; mode: CallMode; rr: RRID | null; fnId: number; fnDef: FnDef | null; args: Payload }
   | { kind: 'result'; reqId: number; ok: boolean; value: Payload }
-  | { kind: 'ref'; reqId: number; op: RefOp; rr: RRID; count: number; value: Payload }
-  /** Reference-count changes, flat quadruples [whence, id, pid, delta]. */
+  /** Run operation `op` of the owner-operation table on the object named `rr` (reqId 0: no answer). */
+  | { kind: 'owner'; reqId: number; rr: RRID; op: number; args: Payload }
+  /** Reference-count changes, flat quadruples [whence, id, client pid, delta]. */
   | { kind: 'clients'; deltas: number[] }
   /** The sender garbage-collected these functions; drop their compiled copies. */
   | { kind: 'forget'; fnIds: number[] }
+  /** Master → new worker: your pid, the topology and the current workers. */
   | { kind: 'join'; pid: number; topology: Topology; lazy: boolean; peers: PeerInfo[] }
+  /** New worker → master: joined; its OS process id. */
   | { kind: 'joinAck'; ospid: number }
-  /** The master's process table changed. */
+  /** Master → workers: the process table changed. */
   | { kind: 'peers'; peers: PeerInfo[]; removed: number[] }
   /** Worker → master: ask `to` (a lower pid) to connect to `from`. */
   | { kind: 'requestConnect'; from: number; to: number }
   /** Master → worker: connect to `pid`, it wants to talk. */
   | { kind: 'connectTo'; pid: number }
-  /** Cancel calls running here (from the master: those with reqId ≤ upTo). */
+  /** Master → worker: cancel the calls in flight there (see remote/serve.ts). */
   | { kind: 'interrupt'; upTo: number }
+  /** Master → worker: exit now. */
   | { kind: 'exit' };
+
+export type MsgKind = Msg['kind'];
 
 const K_CALL = 1;
 const K_RESULT = 2;
-const K_REF = 3;
+const K_OWNER = 3;
 const K_CLIENTS = 4;
 const K_FORGET = 5;
 const K_JOIN = 6;
@@ -98,9 +87,10 @@ const K_EXIT = 12;
 
 const CALL_HEAD = 24;
 const RESULT_HEAD = 8;
-const REF_HEAD = 20;
+const OWNER_HEAD = 20;
+const LIST_HEAD = 4;
 
-/** Encode a message as one complete frame (length prefix included). */
+/** Encode a message as one complete frame (length prefix included). Throws ERR_FRAME_TOO_LARGE. */
 export function encodeMsg(m: Msg): Buffer {
   switch (m.kind) {
     case 'call': {
@@ -132,24 +122,36 @@ export function encodeMsg(m: Msg): Buffer {
       out.set(m.value.bytes, o + RESULT_HEAD);
       return out;
     }
-    case 'ref': {
-      const out = alloc(REF_HEAD + m.value.bytes.length);
+    case 'owner': {
+      const out = alloc(OWNER_HEAD + m.args.bytes.length);
       const o = FRAME_HEADER;
-      out[o] = K_REF;
-      out[o + 1] = m.op;
-      out[o + 2] = m.value.kind;
+      out[o] = K_OWNER;
+      out[o + 1] = 0;
+      out[o + 2] = m.args.kind;
       out[o + 3] = 0;
       out.writeUInt32LE(m.reqId, o + 4);
       out.writeUInt32LE(m.rr.whence, o + 8);
       out.writeUInt32LE(m.rr.id, o + 12);
-      out.writeUInt32LE(m.count, o + 16);
-      out.set(m.value.bytes, o + REF_HEAD);
+      out.writeUInt32LE(m.op, o + 16);
+      out.set(m.args.bytes, o + OWNER_HEAD);
       return out;
     }
-    case 'clients':
-      return control(K_CLIENTS, m.deltas);
-    case 'forget':
-      return control(K_FORGET, m.fnIds);
+    case 'clients': {
+      const out = alloc(LIST_HEAD + 4 * m.deltas.length);
+      header(out, K_CLIENTS);
+      for (let i = 0; i < m.deltas.length; i++) {
+        const o = FRAME_HEADER + LIST_HEAD + 4 * i;
+        if (i % 4 === 3) out.writeInt32LE(m.deltas[i]!, o);
+        else out.writeUInt32LE(m.deltas[i]!, o);
+      }
+      return out;
+    }
+    case 'forget': {
+      const out = alloc(LIST_HEAD + 4 * m.fnIds.length);
+      header(out, K_FORGET);
+      m.fnIds.forEach((id, i) => out.writeUInt32LE(id, FRAME_HEADER + LIST_HEAD + 4 * i));
+      return out;
+    }
     case 'join':
       return control(K_JOIN, { pid: m.pid, topology: m.topology, lazy: m.lazy, peers: m.peers });
     case 'joinAck':
@@ -168,16 +170,29 @@ export function encodeMsg(m: Msg): Buffer {
 }
 
 function alloc(bodyLen: number): Buffer {
+  const limit = maxFrameBytes();
+  if (bodyLen > limit) {
+    throw coded(
+      RangeError,
+      'ERR_FRAME_TOO_LARGE',
+      `a message of ${bodyLen} bytes is over the ${limit}-byte limit for one message between processes: ` +
+        'send large arrays as a SharedArray (same host) or a DArray, or raise SHAREDARRAYS_MAX_FRAME (bytes) for every process',
+    );
+  }
   const out = Buffer.allocUnsafe(FRAME_HEADER + bodyLen);
   out.writeUInt32LE(bodyLen, 0);
   return out;
 }
 
+function header(out: Buffer, kind: number): void {
+  out[FRAME_HEADER] = kind;
+  out.fill(0, FRAME_HEADER + 1, FRAME_HEADER + 4);
+}
+
 function control(kind: number, body: unknown): Buffer {
   const bytes = v8.serialize(body);
   const out = alloc(4 + bytes.length);
-  out[FRAME_HEADER] = kind;
-  out.fill(0, FRAME_HEADER + 1, FRAME_HEADER + 4);
+  header(out, kind);
   out.set(bytes, FRAME_HEADER + 4);
   return out;
 }
@@ -185,7 +200,7 @@ function control(kind: number, body: unknown): Buffer {
 function payload(kind: number, b: Buffer, start: number): Payload {
   // Most payloads are empty (no arguments, an undefined result): share one object for them.
   if (kind === PayloadKind.None) return EMPTY_PAYLOAD;
-  if (kind > PayloadKind.V8Refs) throw protocolError(`unknown payload kind ${kind}`);
+  if (kind > PayloadKind.MaxKind) throw protocolError(`unknown payload kind ${kind}`);
   return { kind: kind as PayloadKind, bytes: b.subarray(start) };
 }
 
@@ -193,63 +208,132 @@ function protocolError(what: string): Error {
   return coded(Error, 'ERR_PROTOCOL', `malformed message from peer: ${what}`);
 }
 
-/** Decode one frame body. Throws ERR_PROTOCOL on anything malformed. */
+// --- validation of what a peer sent --------------------------------------------------------------
+
+const isPid = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= 0xffff_ffff;
+const isTopology = (x: unknown): x is Topology => x === 'all_to_all' || x === 'master_worker';
+
+function peerInfos(x: unknown, what: string): PeerInfo[] {
+  if (!Array.isArray(x)) throw protocolError(`${what} is not a list`);
+  for (const p of x as unknown[]) {
+    const o = p as Partial<PeerInfo> | null;
+    if (typeof o !== 'object' || o === null || !isPid(o.pid) || typeof o.address !== 'string' || !isPid(o.ospid)) {
+      throw protocolError(`${what} holds an entry that is not {pid, address, ospid}`);
+    }
+  }
+  return x as PeerInfo[];
+}
+
+function pidList(x: unknown, what: string): number[] {
+  if (!Array.isArray(x) || !x.every(isPid)) throw protocolError(`${what} is not a list of pids`);
+  return x as number[];
+}
+
+/** A function definition from a peer, checked for its form (ERR_PROTOCOL otherwise). */
+export function checkFnDef(x: unknown): FnDef {
+  const d = x as Record<string, unknown> | null;
+  if (typeof d === 'object' && d !== null) {
+    if (d.kind === 'pkg' && typeof d.path === 'string') return d as FnDef;
+    if (d.kind === 'mod' && typeof d.url === 'string' && typeof d.name === 'string') return d as FnDef;
+    const names = d.envNames;
+    const sources = d.envSrc;
+    if (
+      d.kind === 'src' &&
+      typeof d.src === 'string' &&
+      Array.isArray(names) &&
+      names.every((n) => typeof n === 'string' && /^[A-Za-z_$][\w$]*$/.test(n)) &&
+      Array.isArray(sources) &&
+      sources.length === names.length &&
+      sources.every((v) => v === null || typeof v === 'string')
+    ) {
+      const env = d.env as Payload | null;
+      if (env === null || (typeof env === 'object' && typeof env.kind === 'number' && env.bytes instanceof Uint8Array)) return d as FnDef;
+    }
+  }
+  throw protocolError('a function definition of unknown form');
+}
+
+function u32List(b: Buffer, what: string): number[] {
+  if ((b.length - LIST_HEAD) % 4 !== 0) throw protocolError(`${what} has a partial entry`);
+  const out: number[] = new Array((b.length - LIST_HEAD) / 4);
+  for (let i = 0; i < out.length; i++) out[i] = b.readUInt32LE(LIST_HEAD + 4 * i);
+  return out;
+}
+
+/** Decode and validate one frame body. Throws ERR_PROTOCOL on anything malformed. */
 export function decodeMsg(b: Buffer): Msg {
   if (b.length < 4) throw protocolError('too short');
   const kind = b[0];
   switch (kind) {
     case K_CALL: {
       if (b.length < CALL_HEAD) throw protocolError('short call');
+      const mode = b[1]!;
+      if (mode > CallMode.Do) throw protocolError(`unknown call mode ${mode}`);
       const defLen = b.readUInt32LE(20);
       if (CALL_HEAD + defLen > b.length) throw protocolError('call definition overruns the frame');
       const whence = b.readUInt32LE(8);
-      return {
-        kind: 'call',
-        mode: b[1] as CallMode,
-        reqId: b.readUInt32LE(4),
-        rr: whence === 0 ? null : { whence, id: b.readUInt32LE(12) },
-        fnId: b.readUInt32LE(16),
-        fnDef: b[3] ? (v8.deserialize(b.subarray(CALL_HEAD, CALL_HEAD + defLen)) as FnDef) : null,
-        args: payload(b[2]!, b, CALL_HEAD + defLen),
-      };
+      const rr = whence === 0 ? null : { whence, id: b.readUInt32LE(12) };
+      if ((mode === CallMode.Store || mode === CallMode.Wait) && rr === null) throw protocolError('a call that stores its result names no reference');
+      const reqId = b.readUInt32LE(4);
+      if ((mode === CallMode.Fetch || mode === CallMode.Wait) && reqId === 0) throw protocolError('a call that answers has no request id');
+      let def: FnDef | null = null;
+      if (b[3]) {
+        try {
+          def = checkFnDef(v8.deserialize(b.subarray(CALL_HEAD, CALL_HEAD + defLen)));
+        } catch (e) {
+          throw (e as { code?: string }).code === 'ERR_PROTOCOL' ? e : protocolError('unreadable function definition');
+        }
+      }
+      return { kind: 'call', mode, reqId, rr, fnId: b.readUInt32LE(16), fnDef: def, args: payload(b[2]!, b, CALL_HEAD + defLen) };
     }
     case K_RESULT:
       if (b.length < RESULT_HEAD) throw protocolError('short result');
       return { kind: 'result', ok: b[1] === 1, reqId: b.readUInt32LE(4), value: payload(b[2]!, b, RESULT_HEAD) };
-    case K_REF:
-      if (b.length < REF_HEAD) throw protocolError('short ref');
+    case K_OWNER:
+      if (b.length < OWNER_HEAD) throw protocolError('short owner call');
       return {
-        kind: 'ref',
-        op: b[1] as RefOp,
+        kind: 'owner',
         reqId: b.readUInt32LE(4),
         rr: { whence: b.readUInt32LE(8), id: b.readUInt32LE(12) },
-        count: b.readUInt32LE(16),
-        value: payload(b[2]!, b, REF_HEAD),
+        op: b.readUInt32LE(16),
+        args: payload(b[2]!, b, OWNER_HEAD),
       };
-  }
-  const body = v8.deserialize(b.subarray(4)) as never;
-  switch (kind) {
-    case K_CLIENTS:
-      return { kind: 'clients', deltas: body };
+    case K_CLIENTS: {
+      const raw = u32List(b, 'a reference-count message');
+      if (raw.length % 4 !== 0) throw protocolError('a reference-count message has a partial entry');
+      for (let i = 3; i < raw.length; i += 4) raw[i] = b.readInt32LE(LIST_HEAD + 4 * i);
+      return { kind: 'clients', deltas: raw };
+    }
     case K_FORGET:
-      return { kind: 'forget', fnIds: body };
-    case K_JOIN: {
-      const j = body as { pid: number; topology: Topology; lazy: boolean; peers: PeerInfo[] };
-      return { kind: 'join', ...j };
-    }
+      return { kind: 'forget', fnIds: u32List(b, 'a forget message') };
+  }
+  let body: unknown;
+  try {
+    body = v8.deserialize(b.subarray(4));
+  } catch {
+    throw protocolError(`unreadable body of message kind ${kind}`);
+  }
+  const o = body as Record<string, unknown>;
+  switch (kind) {
+    case K_JOIN:
+      if (typeof o !== 'object' || o === null || !isPid(o.pid) || !isTopology(o.topology) || typeof o.lazy !== 'boolean') throw protocolError('bad join');
+      return { kind: 'join', pid: o.pid, topology: o.topology, lazy: o.lazy, peers: peerInfos(o.peers, 'join peers') };
     case K_JOINACK:
+      if (!isPid(body)) throw protocolError('bad joinAck');
       return { kind: 'joinAck', ospid: body };
-    case K_PEERS: {
-      const p = body as { peers: PeerInfo[]; removed: number[] };
-      return { kind: 'peers', ...p };
-    }
+    case K_PEERS:
+      if (typeof o !== 'object' || o === null) throw protocolError('bad peers');
+      return { kind: 'peers', peers: peerInfos(o.peers, 'peers'), removed: pidList(o.removed, 'removed pids') };
     case K_REQCONNECT: {
-      const [from, to] = body as [number, number];
+      const [from, to] = pidList(body, 'requestConnect');
+      if (from === undefined || to === undefined) throw protocolError('bad requestConnect');
       return { kind: 'requestConnect', from, to };
     }
     case K_CONNECTTO:
+      if (!isPid(body)) throw protocolError('bad connectTo');
       return { kind: 'connectTo', pid: body };
     case K_INTERRUPT:
+      if (!isPid(body)) throw protocolError('bad interrupt');
       return { kind: 'interrupt', upTo: body };
     case K_EXIT:
       return { kind: 'exit' };
@@ -257,8 +341,9 @@ export function decodeMsg(b: Buffer): Msg {
   throw protocolError(`unknown message kind ${kind}`);
 }
 
-/** The request id of a frame, if it has one: lets a receiver answer a message it cannot decode. */
+/** The request id of a frame that expects an answer: lets a receiver answer a message it cannot decode. */
 export function peekReqId(b: Buffer): number | null {
   if (b.length < 8) return null;
-  return b[0] === K_CALL || b[0] === K_REF ? b.readUInt32LE(4) : null;
+  const id = b[0] === K_CALL || b[0] === K_OWNER ? b.readUInt32LE(4) : 0;
+  return id === 0 ? null : id;
 }

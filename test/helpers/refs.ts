@@ -3,9 +3,10 @@
 // `remotecallFetch(hasEntry, pid, rr)` runs the owner's own hasEntry.
 import { fileURLToPath } from 'node:url';
 import * as sa from 'sharedarrays';
-import { entryCount, hasEntry } from '../../dist/src/remote/ref-store.js';
+import { entryCount, hasEntry } from '../../dist/src/refs/store.js';
+import { waitFor } from './wait.js';
 
-export const refStorePath = fileURLToPath(new URL('../../dist/src/remote/ref-store.js', import.meta.url));
+export const refStorePath = fileURLToPath(new URL('../../dist/src/refs/store.js', import.meta.url));
 
 export function loadRefStore(): Promise<void> {
   return sa.everywhere(refStorePath);
@@ -24,4 +25,12 @@ export function stored(ref: HasRR): Promise<boolean> {
 /** How many references `pid` stores. */
 export function storeSize(pid: number): Promise<number> {
   return sa.remotecallFetch(entryCount, pid);
+}
+
+/**
+ * Wait until the owner of `ref` has freed it. Holders give their counts back in batches (a
+ * release may arrive a turn after the fetch or finalize that caused it), so poll with a deadline.
+ */
+export function released(ref: HasRR): Promise<void> {
+  return waitFor(async () => !(await stored(ref)), { what: `the owner of ${ref.rr.whence}/${ref.rr.id} to free it` });
 }

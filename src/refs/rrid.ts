@@ -1,5 +1,5 @@
+import { myid } from '../core/identity.js';
 import type { RRID } from '../transport/messages.js';
-import { myid } from '../cluster/identity.js';
 
 /**
  * Remote reference identities. A reference is named by the process that created it (`whence`)

@@ -1,12 +1,13 @@
-import type { Msg } from '../transport/messages.js';
-import type { Payload } from '../transport/codec.js';
-import { wire } from './wire.js';
+import { awaiting, send } from './connections.js';
+import type { Msg } from './messages.js';
+import type { Payload } from './payload.js';
 
 /**
- * Requests awaiting a reply: each outgoing call or reference operation that expects an answer
- * gets a request id; the reply (a `result` message) settles it. When a process dies, every
- * request waiting on it fails with the error the cluster gives (ProcessExitedException).
+ * Requests awaiting a reply: each outgoing call or owner operation that expects an answer gets a
+ * request id; the reply (a `result` message) settles it. When a process dies, every request
+ * waiting on it fails with the error the cluster gives (ProcessExitedException).
  */
+
 /**
  * Turns a reply into the request's value, or throws its error. It runs when the reply arrives,
  * so a request costs one promise, and a failed reply becomes a rejection directly.
@@ -36,9 +37,9 @@ export function nextRequestId(): number {
  */
 export function request<T>(pid: number, msg: Msg & { reqId: number }, read: ReplyReader<T>, keepAlive = true): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    wire().send(pid, msg);
+    send(pid, msg);
     pending.set(msg.reqId, { pid, read, resolve: resolve as (v: unknown) => void, reject, keepAlive });
-    if (keepAlive) wire().awaiting(pid, 1);
+    if (keepAlive) awaiting(pid, 1);
   });
 }
 
@@ -47,7 +48,7 @@ export function settleRequest(reqId: number, ok: boolean, value: Payload): void 
   const p = pending.get(reqId);
   if (!p) return;
   pending.delete(reqId);
-  if (p.keepAlive) wire().awaiting(p.pid, -1);
+  if (p.keepAlive) awaiting(p.pid, -1);
   try {
     p.resolve(p.read(ok, value, p.pid));
   } catch (e) {
@@ -60,7 +61,7 @@ export function failRequestsTo(pid: number, makeError: () => Error): void {
   for (const [id, p] of pending) {
     if (p.pid !== pid) continue;
     pending.delete(id);
-    if (p.keepAlive) wire().awaiting(pid, -1);
+    if (p.keepAlive) awaiting(pid, -1);
     p.reject(makeError());
   }
 }

@@ -1,4 +1,4 @@
-import { coded, InvalidStateException } from './errors.js';
+import { coded, InvalidStateException } from '../core/errors.js';
 
 /**
  * A first-in first-out queue of values shared by async tasks in one process: Julia's `Channel`.

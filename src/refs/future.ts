@@ -1,18 +1,21 @@
-import { coded } from '../errors.js';
-import { myid } from '../cluster/identity.js';
-import { decodeValue, encodeValue, registerHandleType, EMPTY_PAYLOAD, type CodecContext, type Payload } from '../transport/codec.js';
-import { RefOp, type RRID } from '../transport/messages.js';
-import { futureEntry, settleFuture, whenSettled, type FutureEntry } from './ref-store.js';
+import { coded } from '../core/errors.js';
+import { myid } from '../core/identity.js';
+import { type CodecContext, decodeValue, type HandleType } from '../transport/codec.js';
+import { whileAwaitingHere } from '../transport/connections.js';
+import type { RRID } from '../transport/messages.js';
+import { callOn } from '../transport/owner-calls.js';
+import type { Payload } from '../transport/payload.js';
+import { futureFetch, futureIsReady, futurePut, futureWait } from './future-ops.js';
 import { RemoteRef, type RefRecord } from './remote-ref.js';
-import { nextRequestId, request } from './requests.js';
-import { asRemote, readDone, readValue, replyError } from './replies.js';
+import { errorFrom, readDone, readValue, replyError } from './replies.js';
 import { newRRID } from './rrid.js';
-import { whileAwaitingHere } from './wire.js';
+import { futureEntry, settleFuture, whenSettled } from './store.js';
 
 /**
  * A write-once remote reference (Julia's Future): the eventual value of a remote call, or a slot
- * anyone holding it may `put` once. `fetch` waits for the value, caches it here and releases the
- * owner's copy; a Future handed to another process still fetches from its owner.
+ * anyone holding it may `put` once. `fetch` waits for the value, caches it here and gives back
+ * this process's hold on the owner's copy; a Future handed to another process still fetches from
+ * its owner. Every operation on the owner is an owner call (transport/owner-calls.ts).
  */
 export class Future<T = unknown> extends RemoteRef {
   #hasValue = false;
@@ -41,15 +44,20 @@ export class Future<T = unknown> extends RemoteRef {
     return this.#fetching;
   }
 
-  /** Reads a fetch reply into the cache (one promise per fetch: this runs as the reply arrives). */
+  /**
+   * Reads a fetch reply into the cache (one promise per fetch: this runs as the reply arrives).
+   * Only then does this process give back its holds: a hand-over of this Future made while the
+   * fetch was on its way has been counted at the owner first (see refs/holds.ts).
+   */
   readonly #readFetch = (ok: boolean, value: Payload, pid: number): T => {
-    this.releaseHolds(false);
     if (!ok) {
       this.#cache(undefined, replyError(pid, value));
+      this.giveBack();
       throw this.#error;
     }
     const v = decodeValue(value, { peer: pid }) as T;
     this.#cache(v, null);
+    this.giveBack();
     return v;
   };
 
@@ -57,21 +65,14 @@ export class Future<T = unknown> extends RemoteRef {
     this.ensureHeld();
     const e = futureEntry(this.rr);
     await whileAwaitingHere(() => whenSettled(e));
-    this.#cache(e.value as T, e.error ? asRemote(this.where, e.error) : null);
-    this.releaseHolds(true);
+    this.#cache(e.value as T, e.error ? errorFrom(this.where, e.error) : null);
+    this.giveBack();
     return this.fetch();
   }
 
   #fetchRemote(): Promise<T> {
-    // The fetch itself gives back this process's holds once the owner has answered.
-    const count = this.heldCount() || this.#registerForFetch();
-    const msg = { kind: 'ref', reqId: nextRequestId(), op: RefOp.Fetch, rr: this.rr, count, value: EMPTY_PAYLOAD } as const;
-    return request(this.where, msg, this.#readFetch);
-  }
-
-  #registerForFetch(): number {
     this.ensureHeld();
-    return 1;
+    return callOn(this.where, futureFetch, this.rr, [], this.#readFetch);
   }
 
   #cache(value: T | undefined, error: Error | null): void {
@@ -93,15 +94,14 @@ export class Future<T = unknown> extends RemoteRef {
       await this.#fetching;
       return this;
     }
+    this.ensureHeld();
     if (this.where === myid()) {
-      this.ensureHeld();
       const e = futureEntry(this.rr);
       await whileAwaitingHere(() => whenSettled(e));
-      if (e.error) throw asRemote(this.where, e.error);
+      if (e.error) throw errorFrom(this.where, e.error);
       return this;
     }
-    this.ensureHeld();
-    await request(this.where, { kind: 'ref', reqId: nextRequestId(), op: RefOp.Wait, rr: this.rr, count: 0, value: EMPTY_PAYLOAD }, readDone);
+    await callOn(this.where, futureWait, this.rr, [], readDone);
     return this;
   }
 
@@ -113,34 +113,28 @@ export class Future<T = unknown> extends RemoteRef {
     if (this.#fetching) return false;
     this.ensureHeld();
     if (this.where === myid()) return futureEntry(this.rr).settled;
-    const msg = { kind: 'ref', reqId: nextRequestId(), op: RefOp.IsReady, rr: this.rr, count: 0, value: EMPTY_PAYLOAD } as const;
-    return request(this.where, msg, readValue) as Promise<boolean>;
+    return callOn(this.where, futureIsReady, this.rr, [], readValue) as Promise<boolean>;
   }
 
   /** Set the value, once. A second put (from anywhere) rejects. */
   async put(v: T): Promise<this> {
     this.assertLive('put');
     if (this.#hasValue) throw futureSetError();
-    if (this.where === myid()) {
-      this.ensureHeld();
-      if (!settleFuture(futureEntry(this.rr), v, null)) throw futureSetError();
-      this.#cache(v, null);
-      this.releaseHolds(true);
-      return this;
-    }
-    const value = encodeValue(v, { peer: this.where }, 'put value');
     // Hold it first, so the owner's entry exists with a count this put then gives back (a
     // Future made by `new Future(pid)` is not counted anywhere until first used).
     this.ensureHeld();
-    const count = this.heldCount();
-    await request(this.where, { kind: 'ref', reqId: nextRequestId(), op: RefOp.Put, rr: this.rr, count, value }, readDone);
-    // Like Julia: the putter caches the value and releases the owner's copy.
-    this.releaseHolds(false);
+    if (this.where === myid()) {
+      if (!settleFuture(futureEntry(this.rr), v, null)) throw futureSetError();
+    } else {
+      await callOn(this.where, futurePut, this.rr, [v], readDone);
+    }
+    // Like Julia: the putter caches the value and gives back its hold on the owner's copy.
     this.#cache(v, null);
+    this.giveBack();
     return this;
   }
 
-  /** @internal Codec: cached value travels with a fetched Future; otherwise a counted reference. */
+  /** @internal A fetched Future travels with its value inline; otherwise as a counted reference. */
   static encodeHandle(f: Future): unknown {
     f.assertLive('send');
     if (f.#hasValue && !f.#error) return { ...f.record(), value: [f.#value] };
@@ -149,8 +143,8 @@ export class Future<T = unknown> extends RemoteRef {
   }
 
   /** @internal Counted once the message carrying it has encoded (a fetched Future carries its value). */
-  static handOver(f: Future, to: number): void {
-    if (!(f.#hasValue && !f.#error)) f.countHandOver(to);
+  static handOver(f: Future, ctx: CodecContext): void {
+    if (!(f.#hasValue && !f.#error)) f.countHandOver(ctx.peer);
   }
 
   /** @internal */
@@ -164,16 +158,15 @@ export class Future<T = unknown> extends RemoteRef {
   }
 }
 
-registerHandleType<Future>({
+/** How a Future travels between processes (listed in the runtime's handle-type table). */
+export const futureHandleType: HandleType<Future> = {
   tag: 'future',
   classes: [Future],
   encode: (f) => Future.encodeHandle(f),
-  handOver: (f, ctx) => Future.handOver(f, ctx.peer),
-  decode: (d) => Future.decodeHandle(d as never),
-});
+  handOver: (f, ctx) => Future.handOver(f, ctx),
+  decode: (d) => Future.decodeHandle(d as RefRecord & { value?: [unknown] }),
+};
 
 function futureSetError(): Error {
   return coded(Error, 'ERR_FUTURE_SET', 'Future can be set only once');
 }
-
-export type { FutureEntry };

@@ -1,4 +1,4 @@
-import { coded, type ErrorShape } from '../errors.js';
+import { coded, type ErrorShape } from '../core/errors.js';
 import type { RRID } from '../transport/messages.js';
 import type { ChannelLike } from './channel-like.js';
 import { RefTable } from './ref-table.js';

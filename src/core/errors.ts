@@ -3,7 +3,8 @@
  * string, so callers can branch on `err.code` instead of parsing messages.
  *
  * Built-in error classes (TypeError, RangeError) are used where JavaScript users expect them;
- * `coded()` attaches the code. The four classes below are the contract's own (API.md, Errors).
+ * `coded()` attaches the code. The four exception classes below are Julia's. Every code, with its
+ * meaning and its fix, is listed in docs/errors.md.
  */
 
 /** Error codes raised by this package. Stable: code may branch on them. */
@@ -35,7 +36,9 @@ export type ErrorCode =
   | 'ERR_RMPROCS_TIMEOUT'
   | 'ERR_INTERRUPTED'
   | 'ERR_NO_WORKERS'
-  | 'ERR_PROTOCOL';
+  | 'ERR_PROTOCOL'
+  | 'ERR_FRAME_TOO_LARGE'
+  | 'ERR_VERSION_MISMATCH';
 
 export interface CodedError extends Error {
   code: ErrorCode | string;
@@ -56,24 +59,36 @@ export function coded<E extends Error>(
   return err;
 }
 
-/** A plain object carrying a remote error's identity: what crosses the wire. */
+/**
+ * What crosses processes for an error, on every path (a failed call, a stored Future's error, a
+ * pmap item): plain strings, plus the `pid` of the process an error is about when it names one
+ * (a ProcessExitedException), so it can be rebuilt as the same class on the other side.
+ */
 export interface ErrorShape {
   name: string;
   message: string;
   stack?: string | undefined;
   code?: string | undefined;
+  pid?: number | undefined;
 }
 
 /**
- * Rebuild a remote error as an instance of the matching built-in class (TypeError, ReferenceError,
- * ...), keeping the remote name, message and stack. Unknown names become `Error` with `name` set.
+ * Rebuild an error from its shape: a ProcessExitedException stays one (with its pid), built-in
+ * classes (TypeError, ReferenceError, ...) are rebuilt as such, and any other name becomes an
+ * `Error` with that name. Message, stack and code are kept.
  */
 export function reviveError(shape: ErrorShape): Error {
-  const Ctor = builtinErrors[shape.name] ?? Error;
-  const err = new Ctor(shape.message);
-  if (err.name !== shape.name) Object.defineProperty(err, 'name', { value: shape.name, configurable: true, writable: true });
+  let err: Error;
+  if (shape.code === 'ERR_PROCESS_EXITED' && shape.pid !== undefined) {
+    err = new ProcessExitedException(shape.pid);
+    err.message = shape.message;
+  } else {
+    const Ctor = builtinErrors[shape.name] ?? Error;
+    err = new Ctor(shape.message);
+    if (err.name !== shape.name) Object.defineProperty(err, 'name', { value: shape.name, configurable: true, writable: true });
+    if (shape.code !== undefined) (err as CodedError).code = shape.code;
+  }
   if (shape.stack !== undefined) err.stack = shape.stack;
-  if (shape.code !== undefined) (err as CodedError).code = shape.code;
   return err;
 }
 
@@ -87,17 +102,19 @@ const builtinErrors: Record<string, ErrorConstructor> = {
   URIError,
 };
 
-/** Extract the wire shape of any thrown value (non-Error throws become an Error message). */
+/** The shape of any thrown value (non-Error throws become an Error message). */
 export function errorShape(e: unknown): ErrorShape {
-  // Total: whatever was thrown, this returns plain strings (it runs on paths that must answer).
+  // Total: whatever was thrown, this returns plain strings and numbers (it runs on paths that
+  // must answer, and its result must always serialize: a `code` that is a Symbol is dropped).
   try {
     if (e instanceof Error) {
-      const code = (e as Partial<CodedError>).code;
+      const { code, pid } = e as Partial<CodedError> & { pid?: unknown };
       return {
         name: String(e.name),
         message: String(e.message),
         stack: typeof e.stack === 'string' ? e.stack : undefined,
         code: typeof code === 'string' ? code : undefined,
+        pid: typeof pid === 'number' && Number.isSafeInteger(pid) ? pid : undefined,
       };
     }
     return { name: 'Error', message: `non-Error value thrown: ${String(e)}` };
@@ -151,6 +168,16 @@ export class CompositeException extends AggregateError {
     super(errors, message ?? compositeMessage(errors));
     this.name = 'CompositeException';
   }
+}
+
+/**
+ * The error a caller sees for an error raised on process `pid`: a RemoteException around it,
+ * except a ProcessExitedException, which is never wrapped (the process it names is gone; which
+ * process noticed does not matter).
+ */
+export function asRemote(pid: number, shape: ErrorShape): Error {
+  const err = reviveError(shape);
+  return err instanceof ProcessExitedException ? err : new RemoteException(pid, err);
 }
 
 function compositeMessage(errors: Error[]): string {

@@ -1,4 +1,4 @@
-import { coded } from '../errors.js';
+import { coded } from '../core/errors.js';
 
 /**
  * Julia's generic verbs as free functions: `fetch(x)`, `wait(x)`, `isready(x)`, `put(x, v)`,

@@ -1,9 +1,8 @@
-import { coded } from '../errors.js';
-import { myid } from '../cluster/identity.js';
+import { coded } from '../core/errors.js';
+import { myid } from '../core/identity.js';
 import type { RRID } from '../transport/messages.js';
-import { changeClients } from './ref-store.js';
+import { addHolds, releaseHolds } from './holds.js';
 import { RefTable } from './ref-table.js';
-import { wire } from './wire.js';
 
 /**
  * The client side of distributed reference counting, shared by Future and RemoteChannel.
@@ -26,20 +25,8 @@ const crossed = new RefTable<WeakRef<RemoteRef>>();
 const collected = new FinalizationRegistry<Hold>((h) => {
   const rr = { whence: h.whence, id: h.id };
   if (crossed.get(rr)?.deref() === undefined) crossed.delete(rr);
-  releaseCount(h.where, rr, h.count);
+  releaseHolds(h.where, rr, myid(), h.count);
 });
-
-function releaseCount(where: number, rr: RRID, count: number): void {
-  if (count === 0) return;
-  if (where === myid()) changeClients(rr, myid(), -count);
-  else {
-    try {
-      wire().clientDelta(where, rr, myid(), -count);
-    } catch {
-      // The owner is gone: nothing left to release.
-    }
-  }
-}
 
 export abstract class RemoteRef {
   /** The process that holds the value or channel. */
@@ -77,22 +64,20 @@ export abstract class RemoteRef {
   /** Make sure the owner counts this process as a holder (a handle made before any use). */
   protected ensureHeld(): void {
     if (this.#hold && this.#hold.count > 0) return;
-    if (this.where === myid()) changeClients(this.rr, myid(), 1);
-    else wire().clientDelta(this.where, this.rr, myid(), 1);
+    addHolds(this.where, this.rr, myid(), 1);
     if (this.#hold) this.#hold.count = 1;
     else this.track(1);
   }
 
-  /** Give back every hold now (finalize, or a fetched Future). Returns how many were held. */
-  protected releaseHolds(sendMessage: boolean): number {
+  /** Give back every hold now (finalize, or a fetched Future). */
+  protected giveBack(): void {
     const h = this.#hold;
-    if (!h) return 0;
+    if (!h) return;
     this.#hold = null;
     collected.unregister(this);
     // Its GC callback will not run now, and that callback is what prunes the index.
     if (crossed.get(this.rr)?.deref() === this) crossed.delete(this.rr);
-    if (sendMessage) releaseCount(this.where, this.rr, h.count);
-    return h.count;
+    releaseHolds(this.where, this.rr, myid(), h.count);
   }
 
   protected assertLive(what: string): void {
@@ -107,7 +92,7 @@ export abstract class RemoteRef {
   finalize(): void {
     if (this.#finalized) return;
     this.#finalized = true;
-    this.releaseHolds(true);
+    this.giveBack();
   }
 
   /** The live handle for a reference arriving from another process (one object per reference). */
@@ -127,14 +112,12 @@ export abstract class RemoteRef {
   /**
    * Count a hand-over of this reference to process `to`: the receiver will hold one more.
    * The owner counts itself on arrival; otherwise the owner must hear of it before this
-   * process can release its own hold (Wire.clientDelta keeps that order).
+   * process can release its own hold (addHolds keeps that order).
    */
   protected countHandOver(to: number): void {
     // Index it, so that if it comes back here it is this very object.
     if (crossed.get(this.rr)?.deref() !== this) crossed.set(this.rr, new WeakRef(this));
-    if (to === this.where) return;
-    if (this.where === myid()) changeClients(this.rr, to, 1);
-    else wire().clientDelta(this.where, this.rr, to, 1);
+    if (to !== this.where) addHolds(this.where, this.rr, to, 1);
   }
 
   /** What a handle travels as: where its store is, and its identity. */
@@ -148,7 +131,7 @@ export abstract class RemoteRef {
    */
   protected static arriveRecord<R extends RemoteRef>(d: RefRecord, make: (where: number, rr: RRID) => R): R {
     const rr = { whence: d.whence, id: d.id };
-    if (d.where === myid()) changeClients(rr, myid(), 1);
+    if (d.where === myid()) addHolds(d.where, rr, myid(), 1);
     return RemoteRef.arrive(d.where, rr, () => make(d.where, rr));
   }
 

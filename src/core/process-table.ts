@@ -1,4 +1,13 @@
-import type { PeerInfo, Topology } from '../transport/messages.js';
+/** Where to reach a worker, as the master announces it to every process. */
+export interface PeerInfo {
+  pid: number;
+  /** A Unix socket path (abstract when it starts with NUL) or `host:port`. */
+  address: string;
+  ospid: number;
+}
+
+/** Julia's topologies: every pair may connect, or workers talk only to the master. */
+export type Topology = 'all_to_all' | 'master_worker';
 
 /**
  * Every process's view of the cluster: which worker pids exist, where to reach them, which have

@@ -1,0 +1,41 @@
+/**
+ * The public names of sharedarrays, and only those: this file re-exports. Shipped functions run
+ * on workers with these names in scope, and functions among them travel by name.
+ */
+export { range, Range } from './core/range.js';
+export {
+  RemoteException,
+  ProcessExitedException,
+  InvalidStateException,
+  CompositeException,
+  type ErrorCode,
+} from './core/errors.js';
+
+// Processes
+export { myid } from './core/identity.js';
+export { clusterCookie } from './core/cookie.js';
+export { workers, nprocs, nworkers } from './core/process-table.js';
+export { procs } from './core/procs.js';
+export { addprocs, rmprocs, interrupt, type AddprocsOptions } from './cluster/master.js';
+export { LocalManager } from './cluster/local-manager.js';
+export type { ClusterManager, WorkerConfig, LaunchContext, WorkerSettings, ManageOp } from './cluster/cluster-manager.js';
+
+// Remote calls, references and channels
+export { remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, fetchfrom } from './remote/calls.js';
+export { everywhere, type EverywhereOptions } from './remote/everywhere.js';
+export { capture } from './remote/capture.js';
+export { Future } from './refs/future.js';
+export { RemoteChannel } from './refs/remote-channel.js';
+export { fetch, wait, isready, put, take, close } from './refs/verbs.js';
+export { Channel } from './refs/channel.js';
+
+// Parallel loops and maps
+export { splitrange } from './parallel/splitrange.js';
+export { distributed } from './parallel/distributed.js';
+export { pmap, type PmapOptions, type RetryState } from './parallel/pmap.js';
+export { WorkerPool, CachingPool, defaultWorkerPool } from './parallel/pool.js';
+
+// SharedArray
+export { SharedArray, sdata, type SharedArrayOptions } from './shared/shared-array.js';
+export { localindices, indexpids } from './shared/localindices.js';
+export type { DType, TypedArrayOf, Element } from './shared/dtype.js';

@@ -1,0 +1,91 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Carrier } from '../transport/connection.js';
+
+/**
+ * Julia's ClusterManager interface: how workers are started, connected, interrupted and stopped.
+ * `addprocs(manager, opts)` asks the manager to `launch` workers, gives each a pid, connects to it
+ * (over the address it announces, or the manager's own `connect`), and tells the manager what
+ * happens to it through `manage`. `LocalManager` (this host), `SSHManager` and `SlurmManager`
+ * implement it; so may a user's own manager.
+ */
+export interface WorkerConfig {
+  /** The machine, for display and for managers that reach it (ssh). */
+  host?: string;
+  user?: string;
+  sshPort?: number;
+  /** Where the worker listens (its bind address), when it should not pick for itself. */
+  bindAddr?: string;
+  bindPort?: number;
+  /** How many workers this config stands for (ssh: per host; 'auto': that host's core count). */
+  count?: number | 'auto';
+  /** The Node executable on that machine (default: this process's). */
+  exename?: string;
+  execArgv?: string[];
+  env?: Record<string, string>;
+  /** The directory the worker starts in. */
+  dir?: string;
+  tunnel?: boolean;
+  sshflags?: string[];
+  /** The worker's operating-system process id, when the manager knows it. */
+  ospid?: number;
+  /** Anything the manager wants to keep with this worker. */
+  userdata?: unknown;
+  /**
+   * Where the worker listens, if the manager knows it already (`host:port`, or a Unix socket path,
+   * abstract when it starts with NUL). Otherwise the runtime reads it from `io`.
+   */
+  address?: string;
+  /**
+   * The worker's output. The runtime reads its announce line (`sharedarrays_worker:<address>`)
+   * from it, then forwards every other line to this process's stdout as `From worker N:`.
+   */
+  io?: Readable;
+  /** More output (the worker's stderr), forwarded the same way. */
+  errio?: Readable;
+  /**
+   * A stream into the worker's lifeline (a pipe it watches natively): the worker exits when it
+   * closes, and a byte `I` interrupts the worker's running calls even when it is stuck in a loop.
+   */
+  lifeline?: Writable;
+}
+
+/** What `launch` is given: the cookie, the options, and how a worker is started. */
+export interface LaunchContext {
+  /** The cluster cookie; it reaches a worker on its standard input, never on a command line. */
+  cookie: string;
+  /** The options `addprocs` was called with. */
+  options: Readonly<Record<string, unknown>>;
+  /** This process's Node executable and the arguments a worker runs with (inherited execArgv). */
+  node: string;
+  execArgv: readonly string[];
+  /** The worker entry script (an absolute path in this package). */
+  workerScript: string;
+  /** How long a worker may take to announce itself, in milliseconds. */
+  timeoutMs: number;
+  /**
+   * The line to write to a worker's standard input before anything else: its cookie and settings.
+   * `listen` is where it should listen (`unix`: a private abstract socket; or a TCP host and port,
+   * port 0 for any); `lifeline` says which of its descriptors to watch for the master's death.
+   */
+  settingsLine(settings: WorkerSettings): string;
+}
+
+/** A worker's start-up settings (the first line of its standard input). */
+export interface WorkerSettings {
+  listen: { kind: 'unix' } | { kind: 'tcp'; host: string; port: number };
+  /** The descriptor the worker watches: 3 for a local control pipe, 0 for stdin (ssh, srun), or none. */
+  lifeline: 3 | 0 | null;
+}
+
+export type ManageOp = 'register' | 'deregister' | 'interrupt' | 'finalize';
+
+export interface ClusterManager {
+  /** Start workers; yield (or return) one config per worker as each is started. */
+  launch(ctx: LaunchContext): AsyncIterable<WorkerConfig> | Promise<WorkerConfig[]>;
+  /** Told what happens to a worker: joined, lost, to be interrupted, gone for good. */
+  manage?(pid: number, config: WorkerConfig, op: ManageOp): void | Promise<void>;
+  /** A custom transport: the stream to reach worker `pid` (default: its announced address). */
+  connect?(pid: number, config: WorkerConfig): Promise<Carrier>;
+  /** Make sure the worker is gone (after it was asked to exit); resolve once it is. */
+  kill?(pid: number, config: WorkerConfig): Promise<void>;
+}
