@@ -26,7 +26,7 @@ function expectClosedError(e: unknown): void {
   expect(e).toMatchObject({ state: 'closed', code: 'ERR_CHANNEL_CLOSED' });
 }
 
-describe('Channel basics (C1)', () => {
+describe('Channel basics', () => {
   it('is FIFO over heterogeneous values; fetch does not remove', async () => {
     const c = new Channel<unknown>(10);
     const obj = { a: 1 };

@@ -1,10 +1,11 @@
-// Processes (API.md "Processes"; Julia catalog A1-A3, A7, A10, A11, A14): pids, the process
-// table on every process, addprocs options, who may add workers, output forwarding, rmprocs.
+// Processes: pids, the process table on every process, addprocs options, who may add workers,
+// output forwarding, rmprocs.
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 import { startFixture } from './helpers/child.js';
 import { gone, waitFor } from './helpers/wait.js';
 
@@ -13,7 +14,7 @@ const { addprocs, rmprocs, workers, procs, nprocs, nworkers, myid, remotecallFet
 const tmp = mkdtempSync(join(tmpdir(), 'sa-cwd-'));
 
 afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
+  await removeAllWorkers();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -68,7 +69,7 @@ describe('with workers', () => {
     }
   });
 
-  it('only process 1 adds and removes workers (A3)', async () => {
+  it('only process 1 adds and removes workers', async () => {
     const w = ws[0]!;
     for (const f of [() => addprocs(1), () => rmprocs(workers())]) {
       const e = await remotecallFetch(f, w).catch((x: unknown) => x);
@@ -101,7 +102,7 @@ describe('with workers', () => {
     await expect(remotecallFetch(() => 1, 0)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
   });
 
-  it('rmprocs escalates on a worker that ignores exit, and waitfor rejects meanwhile (A11)', async () => {
+  it('rmprocs escalates on a worker that ignores exit, and waitfor rejects meanwhile', async () => {
     const [w] = await addprocs(1);
     const ospid = await remotecallFetch(() => process.pid, w!);
     const stderr = vi.spyOn(process.stderr, 'write');

@@ -1,9 +1,9 @@
-// distributed() — Julia's `@distributed` (API.md "Parallel loops and maps"; seed "Parallel Map and
-// Loops"; Julia catalog F1–F6, A1): splitrange partition over workers(), reduction in worker order,
-// ranges and arrays, the caller-side checks, failures, and the seed's examples.
-// Shipped functions use only locals and capture()d values (see the suite's convention).
+// distributed() — Julia's `@distributed`: splitrange partition over workers(), reduction in worker
+// order, ranges and arrays, the caller-side checks, failures, and the seed's examples. Shipped
+// functions use only locals and capture()d values (see the suite's convention).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { useWorkers } from './helpers/cluster.js';
 import { rejection } from './helpers/rejection.js';
 
 const { addprocs, rmprocs, workers, myid, nworkers, distributed, pmap, range, spawnat, remotecallFetch, capture, SharedArray, RemoteException } = sa;
@@ -12,8 +12,8 @@ type RE = sa.RemoteException;
 declare const notDefinedAnywhere: number;
 
 
-// Everything before addprocs: the master is the only process (A1).
-describe('with no workers, pid 1 works (A1)', () => {
+// Everything before addprocs: the master is the only process.
+describe('with no workers, pid 1 works', () => {
   it('distributed, pmap and a remote call run on pid 1', async () => {
     expect(workers()).toEqual([1]);
     expect(await distributed(range(0, 100), () => 1, (a: number, b: number) => a + b)).toBe(100);
@@ -29,19 +29,13 @@ describe('with no workers, pid 1 works (A1)', () => {
 });
 
 describe('with workers', () => {
-  let ws: number[] = [];
-  beforeAll(async () => {
-    ws = await addprocs(3);
-  });
-  afterAll(async () => {
-    if (workers()[0] !== 1) await rmprocs(workers());
-  });
+  const ws = useWorkers(3);
 
   type Pair = [number, number];
   const concat = (a: Pair[], b: Pair[]): Pair[] => a.concat(b);
   const pairOf = (i: number): Pair[] => [[myid(), i]];
 
-  describe('partition (F1, F2)', () => {
+  describe('partition', () => {
     it('splitrange: each worker gets M or M+1 iterations, the first chunks take the extras', async () => {
       expect(nworkers()).toBe(3);
       for (const n of [7, 11, 12, 2, 1]) {
@@ -63,7 +57,7 @@ describe('with workers', () => {
       }
     });
 
-    it('a short range sums (F2)', async () => {
+    it('a short range sums', async () => {
       expect(await distributed(range(1, 3), (i: number) => i, (a: number, b: number) => a + b)).toBe(3);
     });
 
@@ -92,7 +86,7 @@ describe('with workers', () => {
       }
     });
 
-    it('evaluates the range once (F3)', async () => {
+    it('evaluates the range once', async () => {
       let evaluated = 0;
       const make = (): sa.Range => {
         evaluated++;

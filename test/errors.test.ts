@@ -1,7 +1,8 @@
-// Errors (API.md "Errors"; Julia catalog D3-D5, D7): RemoteException with pid, cause and the
-// remote stack, through every call form, remote and local; remoteDo errors printed remotely.
+// Errors: RemoteException with pid, cause and the remote stack, through every call form, remote and
+// local; remoteDo errors printed remotely.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 import { waitFor } from './helpers/wait.js';
 
 const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, capture, RemoteException } = sa;
@@ -11,9 +12,7 @@ let w = 0;
 beforeAll(async () => {
   [w] = (await addprocs(1)) as [number];
 });
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+afterAll(removeAllWorkers);
 
 function failingOnWorker(): never {
   throw new Error('foobar');
@@ -30,7 +29,7 @@ async function caught(p: Promise<unknown>): Promise<RemoteExc> {
   return e as RemoteExc;
 }
 
-describe('RemoteException (D3, D4, D5)', () => {
+describe('RemoteException', () => {
   for (const where of ['remote', 'local'] as const) {
     it(`${where}: every call form raises it, with pid, cause and the remote stack`, async () => {
       const pid = where === 'remote' ? w : myid();
@@ -85,7 +84,7 @@ describe('RemoteException (D3, D4, D5)', () => {
     expect(undef.cause).toBeInstanceOf(ReferenceError);
     expect(undef.cause.message).toContain('undefinedOnWorker');
     expect(undef.cause.message).toMatch(/everywhere|capture/);
-    // ...and the connection serves on (D7).
+    // ...and the connection serves on.
     expect(await remotecallFetch(() => myid(), w)).toBe(w);
   });
 

@@ -1,7 +1,8 @@
-// everywhere (API.md "Remote calls"; Julia catalog E1, E2, E10): functions and modules on every
-// process, explicit targets, errors collected in a CompositeException ordered by pid.
+// everywhere: functions and modules on every process, explicit targets, errors collected in a
+// CompositeException ordered by pid.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 import { whoAmI, callsSoFar } from './fixtures/runtime-module.mjs';
 
 const { addprocs, rmprocs, workers, procs, myid, remotecallFetch, everywhere, CompositeException, RemoteException } = sa;
@@ -12,9 +13,7 @@ let b = 0;
 beforeAll(async () => {
   [a, b] = (await addprocs(2)) as [number, number];
 });
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+afterAll(removeAllWorkers);
 
 describe('everywhere(f)', () => {
   it('runs on every process, the master included', async () => {
@@ -23,7 +22,7 @@ describe('everywhere(f)', () => {
     for (const p of [a, b]) expect(await remotecallFetch(() => (globalThis as Record<string, unknown>).definedEverywhere, p)).toBe(p * 10);
   });
 
-  it('runs only on the given procs, once per mention (E1)', async () => {
+  it('runs only on the given procs, once per mention', async () => {
     await everywhere(() => void ((globalThis as Record<string, unknown>).onlyHere = ((globalThis as Record<string, unknown>).onlyHere as number ?? 0) + 1), { procs: [a, a] });
     expect(await remotecallFetch(() => (globalThis as Record<string, unknown>).onlyHere, a)).toBe(2);
     expect(await remotecallFetch(() => (globalThis as Record<string, unknown>).onlyHere, b)).toBeUndefined();
@@ -31,7 +30,7 @@ describe('everywhere(f)', () => {
     await expect(everywhere(() => 1, { procs: [0] })).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG' });
   });
 
-  it('collects errors in a CompositeException ordered by pid, each a RemoteException (E2)', async () => {
+  it('collects errors in a CompositeException ordered by pid, each a RemoteException', async () => {
     const e = await everywhere(() => {
       if (myid() !== workers()[0]) throw new Error(`failed on ${myid()}`);
     }).catch((x: unknown) => x);

@@ -1,7 +1,7 @@
-// The examples (examples/*.ts, issue #6): every one runs as `node dist/examples/NN-name.js` from
-// the repo root, exits 0 and prints what its seed section prints. Two examples run at a time (a
-// 2-core machine); sizes are kept small with the examples' own options. Lines from workers arrive
-// as `      From worker N:\t<line>`; where the seed's order depends on timing, checks ignore order.
+// The examples: every one runs as `node dist/examples/NN-name.js` from the repo root, exits 0 and
+// prints what its seed section prints. Two examples run at a time (a 2-core machine); sizes are
+// kept small with the examples' own options. Lines from workers arrive as `      From worker
+// N:\t<line>`; where the seed's order depends on timing, checks ignore order.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

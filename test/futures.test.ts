@@ -1,7 +1,8 @@
-// Futures (API.md "References and channels"; Julia catalog B1, B4-B7): write-once, caching,
-// handing a Future to a third process, Future(pid) local and remote, finalize, concurrency.
+// Futures: write-once, caching, handing a Future to a third process, Future(pid) local and remote,
+// finalize, concurrency.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 import { loadRefStore, released, stored } from './helpers/refs.js';
 
 const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, Future, RemoteChannel, Channel, RemoteException, fetch, isready, put, wait } = sa;
@@ -13,11 +14,9 @@ beforeAll(async () => {
   [a, b] = (await addprocs(2)) as [number, number];
   await loadRefStore();
 });
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+afterAll(removeAllWorkers);
 
-describe('new Future(pid): an empty write-once slot (B1)', () => {
+describe('new Future(pid): an empty write-once slot', () => {
   for (const where of ['local', 'remote'] as const) {
     it(`${where}: not ready, put makes it ready, a second put rejects, fetch gives the value`, async () => {
       const pid = where === 'local' ? myid() : a;
@@ -30,7 +29,7 @@ describe('new Future(pid): an empty write-once slot (B1)', () => {
       expect(await f.fetch()).toBe('OK');
       expect(await fetch(f)).toBe('OK');
       expect(await f.wait()).toBe(f);
-      // Another holder's second put is refused by the owner too (B5).
+      // Another holder's second put is refused by the owner too.
       const g = new Future<string>(pid);
       await put(g, 'first');
       const e = await remotecallFetch((x: Fut<string>) => x.put('second').then(() => 'accepted', (err: Error & { code?: string }) => err.code), b, g);
@@ -38,7 +37,7 @@ describe('new Future(pid): an empty write-once slot (B1)', () => {
     });
   }
 
-  it('a remote Future is not stored until first used; a put from here releases it at once (B4)', async () => {
+  it('a remote Future is not stored until first used; a put from here releases it at once', async () => {
     const f = new Future<number>(a);
     expect(await stored(f)).toBe(false);
     expect(await isready(f)).toBe(false);
@@ -71,7 +70,7 @@ describe('remotecall Futures', () => {
     expect(await f.isready()).toBe(true);
   });
 
-  it('a Future passed to a third process fetches from its owner (B3)', async () => {
+  it('a Future passed to a third process fetches from its owner', async () => {
     const f = remotecall(() => `value of ${myid()}`, a);
     expect(await remotecallFetch((x: Fut<string>) => x.fetch().then((v) => [v, x.where]), b, f)).toEqual([`value of ${a}`, a]);
     expect(await f.fetch()).toBe(`value of ${a}`);
@@ -111,7 +110,7 @@ describe('remotecall Futures', () => {
     await expect(g.wait()).rejects.toMatchObject({ pid: a, cause: { name: 'TypeError', message: 'async kept' } });
   });
 
-  it('many concurrent fetches of one Future, here and on another worker (B6)', async () => {
+  it('many concurrent fetches of one Future, here and on another worker', async () => {
     const gate = await RemoteChannel.create<number>(() => new Channel(1), b);
     const f = remotecall((g: sa.RemoteChannel<number>) => g.take(), a, gate);
     const here = Array.from({ length: 100 }, () => f.fetch());

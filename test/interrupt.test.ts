@@ -1,10 +1,11 @@
-// interrupt(pids) (API.md "Processes"): cancels the calls in flight on a worker, a synchronous
-// endless loop included, and the worker keeps serving.
+// interrupt(pids): cancels the calls in flight on a worker, a synchronous endless loop included,
+// and the worker keeps serving.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 import { spinAfterMarking } from './fixtures/runtime-loop.mjs';
 import { waitFor } from './helpers/wait.js';
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
   await everywhere('./test/fixtures/runtime-loop.mjs');
 });
 afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
+  await removeAllWorkers();
   rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -1,10 +1,10 @@
-// pmap (API.md "Parallel loops and maps"; Julia catalog F7–F11, F16; reference 1.5, 3.5):
-// ordered results, dynamic scheduling, batches, onError / retryDelays / retryCheck, worker death,
-// local mode, pools, async iterables with bounded look-ahead, progress, aborting on the first error.
-// Shipped functions use only locals and capture()d values (see the suite's convention). Nothing
-// here measures time: balance is asserted by who did which item.
+// pmap: ordered results, dynamic scheduling, batches, onError / retryDelays / retryCheck, worker
+// death, local mode, pools, async iterables with bounded look-ahead, progress, aborting on the
+// first error. Shipped functions use only locals and capture()d values (see the suite's
+// convention). Nothing here measures time: balance is asserted by who did which item.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { useWorkers } from './helpers/cluster.js';
 import { rejection } from './helpers/rejection.js';
 import { gone, waitFor } from './helpers/wait.js';
 
@@ -13,13 +13,7 @@ type RE = sa.RemoteException;
 type PE = InstanceType<typeof ProcessExitedException>;
 type Coded = { code?: string };
 
-let ws: number[] = [];
-beforeAll(async () => {
-  ws = await addprocs(2);
-});
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+const ws = useWorkers(2);
 
 
 /** Busy work proportional to n (kept out of reach of the optimiser by its result). */
@@ -66,7 +60,7 @@ describe('results in input order', () => {
     }, [1, 2, 3], { batchSize: 2 })).toEqual([1.5, 2.5, 3.5]);
   });
 
-  it('spreads work over every worker (F11)', async () => {
+  it('spreads work over every worker', async () => {
     const pids = await pmap(() => myid(), range(0, 100));
     expect(new Set(pids).size).toBe(nworkers());
     expect(new Set(pids)).toEqual(new Set(ws));
@@ -138,7 +132,7 @@ describe('local mode and pools', () => {
   });
 });
 
-describe('onError, retryDelays, retryCheck (F7, F9)', () => {
+describe('onError, retryDelays, retryCheck', () => {
   it('onError places the handler\'s value inline (docstring examples)', async () => {
     const f = (x: number): number => {
       if (x % 2 === 0) throw new Error('foo');

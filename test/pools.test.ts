@@ -1,9 +1,9 @@
-// Worker pools (API.md "Parallel loops and maps"; Julia reference 1.5; catalog F11–F15):
-// WorkerPool take/put/isready/workers/length, a worker busy until its call finishes, CachingPool,
-// the default pool, pools travelling to workers as references, dead workers dropped.
+// Worker pools: WorkerPool take/put/isready/workers/length, a worker busy until its call finishes,
+// CachingPool, the default pool, pools travelling to workers as references, dead workers dropped.
 // Shipped functions use only locals and capture()d values (see the suite's convention).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { useWorkers } from './helpers/cluster.js';
 import { rejection } from './helpers/rejection.js';
 import { gone, waitFor } from './helpers/wait.js';
 
@@ -11,13 +11,7 @@ const { addprocs, rmprocs, workers, myid, pmap, range, remotecallFetch, capture,
 type RE = InstanceType<typeof RemoteException>;
 type Coded = { code?: string };
 
-let ws: number[] = [];
-beforeAll(async () => {
-  ws = await addprocs(2);
-});
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+const ws = useWorkers(2);
 
 
 describe('WorkerPool', () => {
@@ -33,7 +27,7 @@ describe('WorkerPool', () => {
     expect(pool.isready()).toBe(false);
     // Still members while busy.
     expect(pool.length).toBe(2);
-    // A take waits for a put (F12).
+    // A take waits for a put.
     let got = 0;
     const waiting = pool.take().then((p) => (got = p));
     await remotecallFetch(() => 0, a); // a round trip: the take had every chance to settle
@@ -81,7 +75,7 @@ describe('WorkerPool', () => {
   });
 
   for (const Kind of [WorkerPool, CachingPool]) {
-    it(`${Kind.name}: a worker stays busy until its call finishes (F12, F13)`, async () => {
+    it(`${Kind.name}: a worker stays busy until its call finishes`, async () => {
       const w = ws[0]!;
       const pool = new Kind([w]);
       const rc = await RemoteChannel.create<number>(() => new Channel(1));
@@ -97,7 +91,7 @@ describe('WorkerPool', () => {
     });
   }
 
-  it('the default pool is not ready while every worker is busy, ready again as each returns (F15)', async () => {
+  it('the default pool is not ready while every worker is busy, ready again as each returns', async () => {
     const pool = defaultWorkerPool();
     expect(pool.workers()).toEqual(ws);
     const chans = await Promise.all(ws.map(() => RemoteChannel.create<number>(() => new Channel(1))));
@@ -113,7 +107,7 @@ describe('WorkerPool', () => {
   });
 });
 
-describe('CachingPool (F14)', () => {
+describe('CachingPool', () => {
   it('pmap is correct; errors come back as RemoteException; clear() and carry on', async () => {
     const pool = new CachingPool(ws);
     const k = 3;
@@ -170,7 +164,7 @@ describe('pools on other processes', () => {
     expect(await remotecallFetch((p: sa.WorkerPool) => p, a, pool)).toBe(pool);
   });
 
-  it('pmap called on a worker spreads over every worker (F11)', async () => {
+  it('pmap called on a worker spreads over every worker', async () => {
     const who = await remotecallFetch(() => pmap(() => myid(), range(0, 100), { batchSize: 1 }), ws[0]!);
     expect(new Set(who)).toEqual(new Set(ws));
   });

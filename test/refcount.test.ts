@@ -1,8 +1,9 @@
-// Distributed reference counting (API.md: the owner frees its copy once every holder has fetched
-// or finalized; a garbage-collected handle counts as finalized; Julia catalog B2, B3, C8). The
-// owner's store is probed with its own ref-store functions (helpers/refs.ts).
+// Distributed reference counting: the owner frees its copy once every holder has fetched or
+// finalized, and a garbage-collected handle counts as finalized. The owner's store is probed with
+// its own store functions (helpers/refs.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 import { loadRefStore, storeSize, stored } from './helpers/refs.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -19,9 +20,7 @@ beforeAll(async () => {
   [a, b] = (await addprocs(2, { execArgv: ['--expose-gc'] })) as [number, number];
   await loadRefStore();
 });
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+afterAll(removeAllWorkers);
 
 /** Collect garbage here until the owner no longer stores `ref` (finalizers run after a GC, asynchronously). */
 async function collectedHere(ref: RR): Promise<void> {
@@ -39,7 +38,7 @@ function identity(r: RR): RR {
   return { where: r.where, rr: { ...r.rr } };
 }
 
-describe('Futures (B2, B3)', () => {
+describe('Futures', () => {
   it('the owner keeps the value until it is fetched, then frees it', async () => {
     const f = remotecall(() => myid(), a);
     await waitFor(() => stored(f), { what: 'the value to be stored' });
@@ -55,7 +54,7 @@ describe('Futures (B2, B3)', () => {
     await waitFor(async () => !(await stored(f)), { what: 'finalize to free the value' });
   });
 
-  it('a Future held by a second process is kept until that process fetched too (B3)', async () => {
+  it('a Future held by a second process is kept until that process fetched too', async () => {
     const f = remotecall(() => 'shared', a);
     await remotecallFetch((x: Fut<string>) => void ((globalThis as Record<string, unknown>).keptFuture = x), b, f);
     expect(await f.fetch()).toBe('shared');
@@ -99,7 +98,7 @@ describe('Futures (B2, B3)', () => {
   });
 });
 
-describe('RemoteChannels (C8)', () => {
+describe('RemoteChannels', () => {
   it('the store stays after fetch and goes on finalize', async () => {
     const rc = await RemoteChannel.create<number>(() => new Channel(1), a);
     await rc.put(1);

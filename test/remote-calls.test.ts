@@ -1,9 +1,9 @@
-// Remote calls (API.md "Remote calls"; Julia catalog D1, D2, D7, D10, D11, D13, B7, the seed's
-// "Local invocations"): every call form to a remote pid and to myid(), payload round trips,
+// Remote calls: every call form to a remote pid and to myid(), payload round trips,
 // worker-to-worker calls, capture(), and arguments that cannot travel.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 
 const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, fetchfrom, capture, Future, RemoteChannel, Channel, RemoteException } = sa;
 
@@ -13,11 +13,9 @@ beforeAll(async () => {
   ws = await addprocs(3);
   w = ws[0]!;
 });
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+afterAll(removeAllWorkers);
 
-describe('every call form, remote and local (D1)', () => {
+describe('every call form, remote and local', () => {
   const f = (a: number, b = 0, { kw1 = 0, kw2 = 0 }: { kw1?: number; kw2?: number } = {}) => a + b + kw1 + kw2;
 
   it('remotecall, remotecallFetch, remotecallWait, spawnat, fetchfrom give the same answers', async () => {
@@ -74,7 +72,7 @@ describe('every call form, remote and local (D1)', () => {
     expect(got).toEqual(expected);
   });
 
-  it('values that are not results: undefined, null, 10 (B7)', async () => {
+  it('values that are not results: undefined, null, 10', async () => {
     expect(await remotecall(() => undefined, w).fetch()).toBeUndefined();
     expect(await remotecallFetch(() => null, w)).toBeNull();
     expect(await remotecallFetch(() => 10, w)).toBe(10);
@@ -121,7 +119,7 @@ describe("the seed's local invocations", () => {
   });
 });
 
-describe('errors on one call leave the connection usable (D7)', () => {
+describe('errors on one call leave the connection usable', () => {
   it('a free name the worker lacks, a throw, then a good call', async () => {
     const e = await remotecallFetch(() => (globalThis as unknown as { nope: () => number }).nope(), w).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RemoteException);
@@ -134,7 +132,7 @@ describe('errors on one call leave the connection usable (D7)', () => {
 });
 declare function rand2(): number;
 
-describe('payloads round trip unchanged (D10)', () => {
+describe('payloads round trip unchanged', () => {
   const echo = <T>(x: T): T => x;
 
   it('1e6-element arrays, 1e5 strings, typed arrays', async () => {
@@ -202,14 +200,14 @@ describe('payloads round trip unchanged (D10)', () => {
     results.forEach((batch, b) => batch.forEach((arr, k) => expect(arr[0] === b * 10 + k && arr[199_999] === b * 10 + k).toBe(true)));
   });
 
-  it('10,000 local spawnat + fetch complete (D13)', async () => {
+  it('10,000 local spawnat + fetch complete', async () => {
     let sum = 0;
     for (let i = 0; i < 10_000; i++) sum += await spawnat(myid(), () => myid()).fetch();
     expect(sum).toBe(10_000);
   });
 });
 
-describe('worker to worker (D11)', () => {
+describe('worker to worker', () => {
   it('a worker calls another, in both directions', async () => {
     const [a, b, c] = ws as [number, number, number];
     expect(await remotecallFetch((p: number) => remotecallFetch(() => myid(), p), a, c)).toBe(c);

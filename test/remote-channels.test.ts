@@ -1,8 +1,8 @@
-// RemoteChannel (API.md "References and channels"; Julia catalog C1, C3-C7, C11 and the seed's
-// jobs/results example): proxied operations, FIFO, iteration, producers and consumers on
-// different processes, closed channels.
+// RemoteChannel: proxied operations, FIFO, iteration, producers and consumers on different
+// processes, closed channels.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 
 const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, remoteDo, RemoteChannel, Channel, InvalidStateException, put, take, close, isready, fetch } = sa;
 type RC<T> = sa.RemoteChannel<T>;
@@ -14,11 +14,9 @@ beforeAll(async () => {
   ws = await addprocs(4);
   [a, b] = ws as [number, number];
 });
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+afterAll(removeAllWorkers);
 
-describe('operations are proxied to the owner (C1)', () => {
+describe('operations are proxied to the owner', () => {
   for (const where of ['local', 'remote'] as const) {
     it(`${where}: FIFO, fetch does not consume, isready/isempty/isopen, close`, async () => {
       const pid = where === 'local' ? myid() : a;
@@ -81,7 +79,7 @@ describe('operations are proxied to the owner (C1)', () => {
     expect(await rc.take()).toBe(40);
   });
 
-  it('isempty does not consume (C5)', async () => {
+  it('isempty does not consume', async () => {
     const rc = await RemoteChannel.create<number>(() => new Channel(1), a);
     await rc.put(1);
     expect(await rc.isempty()).toBe(false);
@@ -109,7 +107,7 @@ describe('closed channels', () => {
     });
   }
 
-  it('closing wakes a taker blocked on a remote unbuffered channel; the owner serves on (C7)', async () => {
+  it('closing wakes a taker blocked on a remote unbuffered channel; the owner serves on', async () => {
     const rc = await RemoteChannel.create<number>(() => new Channel(0), a);
     const blocked = rc.take();
     expect(await rc.isready()).toBe(false); // the take is registered at the owner by now
@@ -132,7 +130,7 @@ describe('closed channels', () => {
   });
 });
 
-describe('iteration and producers/consumers on different processes (C3, C4)', () => {
+describe('iteration and producers/consumers on different processes', () => {
   it('async iteration ends when the channel is closed and drained', async () => {
     const rc = await RemoteChannel.create<number>(() => new Channel(32), a);
     for (let i = 0; i < 10; i++) await rc.put(i);
@@ -163,7 +161,7 @@ describe('iteration and producers/consumers on different processes (C3, C4)', ()
     expect(got).toEqual(Array.from({ length: 10 }, (_, i) => i * a));
   });
 
-  it('an unbuffered channel fed one reused array: each take sees its own value (C6)', async () => {
+  it('an unbuffered channel fed one reused array: each take sees its own value', async () => {
     const rc = await RemoteChannel.create<Float64Array>(() => new Channel(0), a);
     const taken = remotecallFetch(async (c: RC<Float64Array>) => {
       const firsts: number[] = [];

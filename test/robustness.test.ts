@@ -1,6 +1,7 @@
 // Failure paths found by review: each of these once hung a caller, killed a worker or leaked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 import { rejection } from './helpers/rejection.js';
 import { loadRefStore, storeSize, stored } from './helpers/refs.js';
 import { waitFor } from './helpers/wait.js';
@@ -12,9 +13,7 @@ beforeAll(async () => {
   ws = await addprocs(3);
   await loadRefStore();
 });
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+afterAll(removeAllWorkers);
 
 describe('a thrown value that cannot be described', () => {
   it('still arrives as a RemoteException, sync or async, and the worker serves on', async () => {

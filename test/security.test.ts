@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 import { workerInfo } from '../dist/src/core/process-table.js';
 import { initiateHandshake } from '../dist/src/transport/handshake.js';
 import { encodeMsg } from '../dist/src/transport/messages.js';
@@ -19,9 +20,7 @@ beforeAll(async () => {
   [w] = (await addprocs(1)) as [number];
   address = workerInfo(w)!.address;
 });
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+afterAll(removeAllWorkers);
 
 const CALL_DO = 3; // CallMode.Do (a const enum, so not in the compiled JavaScript)
 

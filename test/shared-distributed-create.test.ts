@@ -1,12 +1,12 @@
-// SharedArray across processes, creation (issue #4; API.md "SharedArray"; Julia catalog G2, G4,
-// G14, G15, G23, G25, G27; the seed's "Shared Arrays" examples): participants, parallel init,
-// the split rule computed on each worker, cross-process visibility, errors that leave nothing.
-// Functions shipped to workers travel as source text: they only use names destructured from `sa`
-// (which vitest leaves alone) or names passed with capture().
+// SharedArray across processes, creation: participants, parallel init, the split rule computed on
+// each worker, cross-process visibility, errors that leave nothing. Functions shipped to workers
+// travel as source text: they only use names destructured from `sa` (which vitest leaves alone) or
+// names passed with capture().
 import { readdirSync, readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 
 const { addprocs, rmprocs, workers, myid, remotecallFetch, remotecallWait, capture, localindices, indexpids, procs, SharedArray, RemoteChannel, Channel, RemoteException } = sa;
 type SA<D extends sa.DType> = sa.SharedArray<D>;
@@ -22,9 +22,7 @@ beforeAll(async () => {
   for (const w of ws) ospids.set(w, await remotecallFetch(() => process.pid, w));
   ospids.set(1, process.pid);
 });
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+afterAll(removeAllWorkers);
 
 /** Segment names of our processes still linked in /dev/shm (there never should be any). */
 const linked = (): string[] => {
@@ -48,7 +46,7 @@ async function rejection(p: Promise<unknown>): Promise<Coded> {
   throw new Error('expected a rejection');
 }
 
-describe('participants (G23, G24)', () => {
+describe('participants', () => {
   it('default participants are the workers; the creator maps but does not participate', async () => {
     const ran = await RemoteChannel.create<number>(() => new Channel(16));
     const S = await SharedArray.create('int32', 10, {
@@ -72,7 +70,7 @@ describe('participants (G23, G24)', () => {
     await S.close();
   });
 
-  it('explicit pids may include the master; init then runs there too (G14)', async () => {
+  it('explicit pids may include the master; init then runs there too', async () => {
     const w = ws[1]!;
     const d = await SharedArray.create('float64', [10, 10], {
       pids: [1, w],
@@ -181,7 +179,7 @@ describe('init', () => {
   });
 });
 
-describe('localindices and indexpids, computed on each worker (G2, G25)', () => {
+describe('localindices and indexpids, computed on each worker', () => {
   const onEach = async (S: SA<sa.DType>): Promise<[number, number, number][]> =>
     Promise.all(
       S.pids.map((p) =>
@@ -216,7 +214,7 @@ describe('localindices and indexpids, computed on each worker (G2, G25)', () => 
     await S.close();
   });
 
-  it('every index covered exactly once, each chunk holding its participant (G2)', async () => {
+  it('every index covered exactly once, each chunk holding its participant', async () => {
     const S = await SharedArray.create('int32', [7, 5, 3], {
       init: (A: SA<'int32'>) => {
         for (const i of localindices(A)) A.data[i]! += myid();
@@ -225,7 +223,7 @@ describe('localindices and indexpids, computed on each worker (G2, G25)', () => 
     const counts = new Map<number, number>();
     for (const v of S.data) counts.set(v, (counts.get(v) ?? 0) + 1);
     expect(counts).toEqual(new Map([[ws[0]!, 35], [ws[1]!, 35], [ws[2]!, 35]]));
-    // Sum of the per-participant partial sums equals the whole (G3).
+    // Sum of the per-participant partial sums equals the whole.
     const partial = await Promise.all(
       S.pids.map((p) => remotecallFetch((A: SA<'int32'>) => localindices(A).toArray().reduce((s, i) => s + A.data[i]!, 0), p, S)),
     );
@@ -234,7 +232,7 @@ describe('localindices and indexpids, computed on each worker (G2, G25)', () => 
   });
 });
 
-describe('writes are visible in every process (G4, G15)', () => {
+describe('writes are visible in every process', () => {
   it('master writes, workers read; a worker writes, the master and another worker read', async () => {
     const S = await SharedArray.create('float64', [4, 5]);
     const [a, b] = [ws[0]!, ws[2]!];
@@ -252,7 +250,7 @@ describe('writes are visible in every process (G4, G15)', () => {
     await S.close();
   });
 
-  it('fewer elements than participants: every participant reads the whole array (G15)', async () => {
+  it('fewer elements than participants: every participant reads the whole array', async () => {
     const S = await SharedArray.create('float64', 2, { pids: [1, ws[0]!], init: (A: SA<'float64'>) => A.data.fill(2.0) });
     expect(await remotecallFetch((A: SA<'float64'>) => A.get(1), ws[0]!, S)).toBe(2.0);
     await S.close();
@@ -310,7 +308,7 @@ describe("the seed's examples (3 workers: pids 2, 3, 4)", () => {
   });
 });
 
-describe('bad input leaves nothing in /dev/shm (G27)', () => {
+describe('bad input leaves nothing in /dev/shm', () => {
   const fail = async (p: () => Promise<unknown>, type: ErrorConstructor, code: string, message?: RegExp): Promise<void> => {
     const before = allMappings();
     let caught: unknown;
@@ -350,7 +348,7 @@ describe('bad input leaves nothing in /dev/shm (G27)', () => {
     await fail(() => SharedArray.create('float64', 10, { init: 42 as unknown as () => void }), TypeError, 'ERR_INVALID_ARG', /init must be a function/);
   });
 
-  it('zero-length arrays travel without any segment (G28)', async () => {
+  it('zero-length arrays travel without any segment', async () => {
     const before = allMappings();
     const S = await SharedArray.create('float64', [0, 3], { init: (A: SA<'float64'>) => A.length });
     expect(allMappings()).toEqual(before);

@@ -1,12 +1,11 @@
-// SharedArray across processes, lifetime (issue #4; API.md "SharedArray": "the shared memory never
-// outlives the array's last user"; Julia catalog G1, G18, G19; the seed's "Shared Arrays and
-// Distributed Garbage Collection"): nothing in /dev/shm at any point, close and garbage collection
-// on the creator release every participant's mapping, a crashed worker leaves the others' views
-// valid, and kill -9 of the master leaves neither a file nor a worker behind.
+// SharedArray across processes, lifetime: nothing in /dev/shm at any point, close and garbage
+// collection on the creator release every participant's mapping, a crashed worker leaves the
+// others' views valid, and kill -9 of the master leaves neither a file nor a worker behind.
 // Mappings are observed in /proc/<ospid>/maps (an unlinked segment still shows there while mapped).
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 import { startFixture } from './helpers/child.js';
 import { gone, waitFor } from './helpers/wait.js';
 
@@ -22,9 +21,7 @@ beforeAll(async () => {
   for (const w of ws) ospids.set(w, await remotecallFetch(() => process.pid, w));
   ospids.set(1, process.pid);
 });
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+afterAll(removeAllWorkers);
 
 const linkedBy = (ospid: number): string[] => readdirSync('/dev/shm').filter((n) => n.startsWith(`sa${ospid}_`));
 const linked = (): string[] => [...ospids.values()].flatMap(linkedBy);
@@ -48,7 +45,7 @@ const shmFds = (): string[] =>
     }
   });
 
-describe('nothing stays in /dev/shm (G1)', () => {
+describe('nothing stays in /dev/shm', () => {
   it('after create resolves (the creator closed its sharing descriptor), and after close', async () => {
     const before = counts([1, ...ws]);
     const S = await SharedArray.create('float64', [20, 20, 20], { init: (A: SA<'float64'>) => A.data.fill(1, localindices(A).start, localindices(A).stop) });
@@ -66,7 +63,7 @@ describe('nothing stays in /dev/shm (G1)', () => {
   });
 });
 
-describe('close on the creator releases every participant (G18)', () => {
+describe('close on the creator releases every participant', () => {
   it("unmaps everywhere; later use on a worker throws ERR_ARRAY_CLOSED", async () => {
     const before = counts([1, ...ws]);
     const S = await SharedArray.create('int32', [16, 16]);

@@ -1,12 +1,13 @@
-// SharedArray across processes, travel (issue #4; API.md "SharedArray"; Julia catalog G7, G9,
-// G12, G19, G26): the one object per process and family, round trips to the creator, reshape'd
-// arrays, non-participants, Futures and RemoteChannels, file-backed arrays on workers.
-// Worker state is kept in worker globals (globalThis.__name) between calls to compare identity.
+// SharedArray across processes, travel: the one object per process and family, round trips to the
+// creator, reshape'd arrays, non-participants, Futures and RemoteChannels, file-backed arrays on
+// workers. Worker state is kept in worker globals (globalThis.__name) between calls to compare
+// identity.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 
 const { addprocs, rmprocs, workers, myid, remotecallFetch, localindices, indexpids, SharedArray, RemoteChannel, Channel, Future } = sa;
 type SA<D extends sa.DType> = sa.SharedArray<D>;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sa-dist-'));
 });
 afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
+  await removeAllWorkers();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -31,7 +32,7 @@ const keep = (A: unknown, name: string): void => {
 const sameAs = (A: unknown, name: string): boolean => (globalThis as G)[name] === A;
 
 describe('one object per process', () => {
-  it('a participant gets the same object on every arrival; the creator gets its own back (G19)', async () => {
+  it('a participant gets the same object on every arrival; the creator gets its own back', async () => {
     const S = await SharedArray.create('float64', 6, { pids: [ws[0]!, ws[1]!] });
     const w = ws[0]!;
     await remotecallFetch((A: unknown) => {
@@ -134,7 +135,7 @@ describe("reshape'd arrays travel with their dims (G12)", () => {
   });
 });
 
-describe('non-participants (G26)', () => {
+describe('non-participants', () => {
   it('get an unmapped array: indexpids -1, empty localindices, element access throws', async () => {
     const [p, outsider] = [ws[0]!, ws[2]!];
     const S = await SharedArray.create('float64', 11, { pids: [1, p] });
@@ -193,7 +194,7 @@ describe('a closed array cannot travel', () => {
   });
 });
 
-describe('file-backed arrays on workers (G7, G9)', () => {
+describe('file-backed arrays on workers', () => {
   it('workers see the content of an existing file; writes reach the file', async () => {
     const path = join(dir, 'existing.bin');
     writeFileSync(path, Buffer.from(Int32Array.from({ length: 30 }, (_, i) => i + 1).buffer));
@@ -227,7 +228,7 @@ describe('file-backed arrays on workers (G7, G9)', () => {
     await again.close();
   });
 
-  it('an offset and mode a+ keep the bytes before it (G10)', async () => {
+  it('an offset and mode a+ keep the bytes before it', async () => {
     const path = join(dir, 'append.bin');
     writeFileSync(path, Buffer.from([1, 1, 1, 1]));
     const S = await SharedArray.fromFile(path, 'uint8', [5, 6], { offset: 4, mode: 'a+', init: (A: SA<'uint8'>) => A.data.fill(2, localindices(A).start, localindices(A).stop) });

@@ -6,7 +6,7 @@ import { splitIndices, splitRangeOf } from '../src/parallel/splitrange.js';
 const bounds = (rs: Range[]): [number, number, number][] => rs.map((r) => [r.start, r.stop, r.step]);
 const halfOpen = (rs: Range[]): [number, number][] => rs.map((r) => [r.start, r.stop]);
 
-describe('splitrange (F6)', () => {
+describe('splitrange', () => {
   it.each([
     { start: 0, stop: 11, np: 3, want: [[0, 4], [4, 8], [8, 11]] },
     { start: 0, stop: 3, np: 4, want: [[0, 1], [1, 2], [2, 3]] },

@@ -1,17 +1,15 @@
-// addprocs(n, { lazy: false }): every pair of workers is connected at once, not on first use
-// (Julia's lazy=false; the catalog's D16 counts connections the same way).
+// addprocs(n, { lazy: false }): every pair of workers is connected at once, not on first use.
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { removeAllWorkers } from './helpers/cluster.js';
 import { connectedPids } from '../dist/src/transport/connections.js';
 import { waitFor } from './helpers/wait.js';
 
 const { addprocs, rmprocs, workers, everywhere, remotecallFetch } = sa;
 const peersModule = fileURLToPath(new URL('../dist/src/transport/connections.js', import.meta.url));
 
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+afterAll(removeAllWorkers);
 
 describe('lazy: false', () => {
   it('connects every worker to every other without any call between them', async () => {

@@ -1,17 +1,12 @@
-// Topology master_worker (Julia catalog D14, 3.9): workers talk only to the master; a
-// worker-to-worker call fails with a clear error; the table stays identical on every worker.
+// Topology master_worker: workers talk only to the master; a worker-to-worker call fails with a
+// clear error; the table stays identical on every worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { useWorkers } from './helpers/cluster.js';
 
 const { addprocs, rmprocs, workers, nprocs, nworkers, myid, remotecallFetch, RemoteException } = sa;
 
-let ws: number[] = [];
-beforeAll(async () => {
-  ws = await addprocs(3, { topology: 'master_worker' });
-});
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+const ws = useWorkers(3, { topology: 'master_worker' });
 
 describe("topology 'master_worker'", () => {
   it('the master reaches every worker', async () => {
@@ -36,7 +31,7 @@ describe("topology 'master_worker'", () => {
     await expect(addprocs(1, { topology: 'all_to_all' })).rejects.toMatchObject({ code: 'ERR_TOPOLOGY' });
   });
 
-  it('nprocs, nworkers and workers are identical on every worker after each rmprocs (D14)', async () => {
+  it('nprocs, nworkers and workers are identical on every worker after each rmprocs', async () => {
     let left = [...ws];
     while (left.length > 1) {
       await rmprocs(left.at(-1)!);

@@ -1,19 +1,14 @@
-// Worker death (API.md "Errors"; Julia catalog A8, A9): calls pending on a worker that dies fail
-// with an unwrapped ProcessExitedException, so do later calls, and the rest of the cluster serves on.
+// Worker death: calls pending on a worker that dies fail with an unwrapped ProcessExitedException,
+// so do later calls, and the rest of the cluster serves on.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as sa from 'sharedarrays';
+import { useWorkers } from './helpers/cluster.js';
 import { gone, waitFor } from './helpers/wait.js';
 
 const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, remotecallWait, spawnat, Future, RemoteChannel, Channel, ProcessExitedException } = sa;
 type PE = InstanceType<typeof ProcessExitedException>;
 
-let ws: number[] = [];
-beforeAll(async () => {
-  ws = await addprocs(4);
-});
-afterAll(async () => {
-  if (workers()[0] !== 1) await rmprocs(workers());
-});
+const ws = useWorkers(4);
 
 async function exited(p: Promise<unknown>, pid: number): Promise<void> {
   const e = await p.then(
@@ -25,7 +20,7 @@ async function exited(p: Promise<unknown>, pid: number): Promise<void> {
   expect((e as PE).code).toBe('ERR_PROCESS_EXITED');
 }
 
-describe('a worker killed mid-call (A8, A9)', () => {
+describe('a worker killed mid-call', () => {
   it('fails pending and later calls with ProcessExitedException; the others serve on', async () => {
     const [dead, other] = ws as [number, number];
     const ospid = await remotecallFetch(() => process.pid, dead);
