@@ -180,7 +180,9 @@ async function main(): Promise<void> {
     const halves = [costs.slice(0, N / 2), costs.slice(N / 2)].map((h) => h.reduce((a, b) => a + b, 0) / totalWork);
     const s3 = await interleave(
       {
-        serial: () => costs.forEach((c) => spin(c)),
+        serial: () => {
+          for (const c of costs) spin(c);
+        },
         staticDistributed: () => distributed(costs, work, plus),
         staticPmap: () => pmap(work, costs, { batchSize: Math.ceil(N / ws.length) }),
         dynamicBatch1: () => pmap(work, costs, { batchSize: 1 }),
@@ -191,7 +193,7 @@ async function main(): Promise<void> {
     const m3 = Object.fromEntries(Object.entries(s3).map(([k, v]) => [k, median(v)])) as Record<string, number>;
     const base = m3.staticDistributed!;
     const ideal = m3.serial! / ws.length;
-    table(`3. ${N} items, 10% of them 20x the work, ${label}, on ${ws.length} workers (static halves hold ${halves.map((h) => (100 * h).toFixed(0) + '%').join(' / ')} of the work)`, [
+    table(`3. ${N} items, 10% of them 20x the work, ${label}, on ${ws.length} workers (static halves hold ${halves.map((h) => `${(100 * h).toFixed(0)}%`).join(' / ')} of the work)`, [
       { name: 'static: distributed (contiguous halves)', median: base, unit: 'ms', ratio: 1 },
       { name: `static: pmap batchSize ${Math.ceil(N / ws.length)}`, median: m3.staticPmap!, unit: 'ms', ratio: m3.staticPmap! / base },
       { name: 'dynamic: pmap batchSize 1', median: m3.dynamicBatch1!, unit: 'ms', ratio: m3.dynamicBatch1! / base },
@@ -218,7 +220,7 @@ async function main(): Promise<void> {
     const out = fileURLToPath(new URL('../../bench/results/parallel.json', import.meta.url));
     await mkdir(dirname(out), { recursive: true });
     const record = { title: 'parallel layer: pmap, distributed', date: new Date().toISOString(), machine: machineInfo(), loadBefore, loadAfter, rounds: ROUNDS, workers: ws.length, results };
-    await writeFile(out, JSON.stringify(record, null, 2) + '\n');
+    await writeFile(out, `${JSON.stringify(record, null, 2)}\n`);
     console.log(`wrote ${out}`);
   }
 }

@@ -33,7 +33,6 @@ import {
   remotecall,
   remotecallFetch,
   rmprocs,
-  workers,
   type Future,
 } from '../src/index.js';
 import { rawEchoThroughput, rawPingPong } from './baselines/raw-socket.js';
@@ -318,7 +317,7 @@ async function main(): Promise<void> {
           mps(median(xs)),
           mps(Math.min(...xs)),
           mps(Math.max(...xs)),
-          ...rawNames.map((rn) => (rr ? f2(median(rr.get(rn)!) * 100) + '%' : '')),
+          ...rawNames.map((rn) => (rr ? `${f2(median(rr.get(rn)!) * 100)}%` : '')),
         ];
       });
       console.log(
@@ -355,7 +354,7 @@ async function main(): Promise<void> {
   if (!values['no-json'] && !workerProf) {
     const out = fileURLToPath(new URL('../../bench/results/remotecall.json', import.meta.url));
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, JSON.stringify(results, null, 2) + '\n');
+    await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
     console.log(`\nwrote ${out}`);
   }
 }

@@ -51,7 +51,7 @@ export async function report(rows: Row[], opts: ReportOptions): Promise<Summary[
   const machine = machineInfo();
   console.log(formatTable(summaries, opts.baseline));
   const record = { title: opts.title, date: new Date().toISOString(), machine, args: opts.args, baseline: opts.baseline, results: summaries };
-  await writeOut(opts.jsonPath, JSON.stringify(record, null, 2) + '\n');
+  await writeOut(opts.jsonPath, `${JSON.stringify(record, null, 2)}\n`);
   await writeOut(opts.svgPath, renderSvg(summaries, { ...opts, subtitle: subtitle(opts.args, machine) }));
   console.log(`wrote ${opts.jsonPath} and ${opts.svgPath}`);
   return summaries;

@@ -209,7 +209,7 @@ try {
       mappingAtCreate: { unit: 'ms', baseline: mapRows[0]!.name, results: s4 },
     };
     await mkdir(dirname(jsonPath), { recursive: true });
-    await writeFile(jsonPath, JSON.stringify(record, null, 2) + '\n');
+    await writeFile(jsonPath, `${JSON.stringify(record, null, 2)}\n`);
     console.log(`\nwrote ${jsonPath}`);
   }
 } finally {

@@ -29,7 +29,7 @@
  *
  *   node dist/examples/03-everywhere-dummy-module.js
  */
-import { addprocs, capture, everywhere, fetch, myid, put, remotecallFetch, RemoteChannel, RemoteException, rmprocs, spawnat, take, workers } from '../src/index.js';
+import { addprocs, capture, everywhere, fetch, myid, put, remotecallFetch, RemoteChannel, type RemoteException, rmprocs, spawnat, take, workers } from '../src/index.js';
 import type { MyType as MyTypeRecord } from './modules/dummy-module.js';
 
 const dummy = new URL('./modules/dummy-module.js', import.meta.url);

@@ -28,7 +28,7 @@
  *
  *   node dist/examples/05-global-variables-capture.js
  */
-import { addprocs, capture, everywhere, fetchfrom, remotecallFetch, RemoteException, rmprocs, workers } from '../src/index.js';
+import { addprocs, capture, everywhere, fetchfrom, remotecallFetch, type RemoteException, rmprocs, workers } from '../src/index.js';
 import type { Matrix } from './modules/matrices.js';
 
 type Globals = { A?: Matrix | null; B?: Matrix | null };

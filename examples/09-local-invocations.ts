@@ -43,7 +43,7 @@ async function putThrice(rc: RemoteChannel<number[]>): Promise<void> {
   const result: number[][] = [];
   for (let k = 0; k < 3; k++) result.push(await take(rc));
   console.log(show(result));
-  console.log('Num Unique objects : ' + new Set(result).size);
+  console.log(`Num Unique objects : ${new Set(result).size}`);
 }
 
 // RemoteChannel created on the local node: the same object is stored three times.

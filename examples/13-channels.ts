@@ -46,7 +46,7 @@
  *
  *   node dist/examples/13-channels.js
  */
-import { Channel, close, fetch, InvalidStateException, isready, put, take } from '../src/index.js';
+import { Channel, close, fetch, type InvalidStateException, isready, put, take } from '../src/index.js';
 
 const c = new Channel<number>(2);
 await put(c, 1); // put on an open channel succeeds

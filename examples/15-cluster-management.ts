@@ -15,7 +15,7 @@
  *
  *   node dist/examples/15-cluster-management.js
  */
-import { addprocs, clusterCookie, myid, nprocs, nworkers, procs, remotecallFetch, RemoteException, rmprocs, workers } from '../src/index.js';
+import { addprocs, clusterCookie, myid, nprocs, nworkers, procs, remotecallFetch, type RemoteException, rmprocs, workers } from '../src/index.js';
 
 console.log(`myid() = ${myid()}, procs() = [${procs().join(', ')}], workers() = [${workers().join(', ')}], nworkers() = ${nworkers()}`);
 

@@ -1,12 +1,12 @@
 // distributed() — Julia's `@distributed`: splitrange partition over workers(), reduction in worker
 // order, ranges and arrays, the caller-side checks, failures, and the seed's examples. Shipped
 // functions use only locals and capture()d values (see the suite's convention).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
 import { useWorkers } from './helpers/cluster.js';
 import { rejection } from './helpers/rejection.js';
 
-const { addprocs, rmprocs, workers, myid, nworkers, distributed, pmap, range, spawnat, remotecallFetch, capture, SharedArray, RemoteException } = sa;
+const { workers, myid, nworkers, distributed, pmap, range, spawnat, remotecallFetch, capture, SharedArray, RemoteException } = sa;
 type RE = sa.RemoteException;
 // A name no process defines (for the ReferenceError case).
 declare const notDefinedAnywhere: number;

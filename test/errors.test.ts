@@ -5,7 +5,7 @@ import * as sa from 'sharedarrays';
 import { removeAllWorkers } from './helpers/cluster.js';
 import { waitFor } from './helpers/wait.js';
 
-const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, capture, RemoteException } = sa;
+const { addprocs, myid, remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, capture, RemoteException } = sa;
 type RemoteExc = sa.RemoteException;
 
 let w = 0;

@@ -5,7 +5,7 @@ import * as sa from 'sharedarrays';
 import { removeAllWorkers } from './helpers/cluster.js';
 import { loadRefStore, released, stored } from './helpers/refs.js';
 
-const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, Future, RemoteChannel, Channel, RemoteException, fetch, isready, put, wait } = sa;
+const { addprocs, myid, remotecall, remotecallFetch, Future, RemoteChannel, Channel, RemoteException, fetch, isready, put, wait } = sa;
 type Fut<T> = sa.Future<T>;
 
 let a = 0;

@@ -9,7 +9,7 @@ import { removeAllWorkers } from './helpers/cluster.js';
 import { spinAfterMarking } from './fixtures/runtime-loop.mjs';
 import { waitFor } from './helpers/wait.js';
 
-const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, interrupt, everywhere, RemoteException } = sa;
+const { addprocs, myid, remotecall, remotecallFetch, interrupt, everywhere, RemoteException } = sa;
 
 const tmp = mkdtempSync(join(tmpdir(), 'sa-interrupt-'));
 let w = 0;

@@ -2,13 +2,13 @@
 // death, local mode, pools, async iterables with bounded look-ahead, progress, aborting on the
 // first error. Shipped functions use only locals and capture()d values (see the suite's
 // convention). Nothing here measures time: balance is asserted by who did which item.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
 import { useWorkers } from './helpers/cluster.js';
 import { rejection } from './helpers/rejection.js';
 import { gone, waitFor } from './helpers/wait.js';
 
-const { addprocs, rmprocs, workers, myid, nworkers, pmap, range, remotecallFetch, capture, SharedArray, WorkerPool, RemoteException, ProcessExitedException } = sa;
+const { addprocs, workers, myid, nworkers, pmap, range, remotecallFetch, capture, SharedArray, WorkerPool, RemoteException, ProcessExitedException } = sa;
 type RE = sa.RemoteException;
 type PE = InstanceType<typeof ProcessExitedException>;
 type Coded = { code?: string };
@@ -104,7 +104,7 @@ describe('local mode and pools', () => {
     const objs = [{ k: 0 }, { k: 1 }, { k: 2 }];
     const out = await pmap((o: { k: number }) => [myid(), o] as const, objs, { distributed: false });
     expect(out.map((r) => r[0])).toEqual([1, 1, 1]);
-    out.forEach((r, k) => expect(r[1]).toBe(objs[k]));
+    for (const [k, r] of out.entries()) expect(r[1]).toBe(objs[k]);
     // Local mode needs no shipping: a bound or closure-using f is fine.
     const local: number[] = [];
     const bound = function (this: { add: number }, x: number): number {
@@ -205,7 +205,10 @@ describe('onError, retryDelays, retryCheck', () => {
     const always = (): number => {
       throw new Error('nope');
     };
-    const handled = await pmap(always, range(0, 4), { retryDelays: [0, 0, 0], retryCheck: () => (checks++, false), onError: () => 7 });
+    const handled = await pmap(always, range(0, 4), { retryDelays: [0, 0, 0], retryCheck: () => {
+        checks++;
+        return false;
+      }, onError: () => 7 });
     expect(handled).toEqual([7, 7, 7, 7]);
     expect(checks).toBe(4);
     const e = await rejection(pmap(always, range(0, 4), { retryDelays: [0, 0, 0], retryCheck: () => false }));
@@ -213,7 +216,10 @@ describe('onError, retryDelays, retryCheck', () => {
     expect((e as RE).cause.message).toBe('nope');
     // Attempts count up while the check allows them.
     const attempts: number[] = [];
-    await pmap(always, [0], { retryDelays: [0, 0, 0], retryCheck: (s) => (attempts.push(s.attempt), true), onError: () => 0 });
+    await pmap(always, [0], { retryDelays: [0, 0, 0], retryCheck: (s) => {
+        attempts.push(s.attempt);
+        return true;
+      }, onError: () => 0 });
     expect(attempts).toEqual([0, 1, 2]);
   });
 });

@@ -1,13 +1,13 @@
 // Worker pools: WorkerPool take/put/isready/workers/length, a worker busy until its call finishes,
 // CachingPool, the default pool, pools travelling to workers as references, dead workers dropped.
 // Shipped functions use only locals and capture()d values (see the suite's convention).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
 import { useWorkers } from './helpers/cluster.js';
 import { rejection } from './helpers/rejection.js';
 import { gone, waitFor } from './helpers/wait.js';
 
-const { addprocs, rmprocs, workers, myid, pmap, range, remotecallFetch, capture, WorkerPool, CachingPool, defaultWorkerPool, RemoteChannel, Channel, RemoteException } = sa;
+const { addprocs, workers, myid, pmap, range, remotecallFetch, capture, WorkerPool, CachingPool, defaultWorkerPool, RemoteChannel, Channel, RemoteException } = sa;
 type RE = InstanceType<typeof RemoteException>;
 type Coded = { code?: string };
 

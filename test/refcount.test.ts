@@ -7,7 +7,7 @@ import { removeAllWorkers } from './helpers/cluster.js';
 import { loadRefStore, storeSize, stored } from './helpers/refs.js';
 import { waitFor } from './helpers/wait.js';
 
-const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, remotecallWait, everywhere, Future, RemoteChannel, Channel } = sa;
+const { addprocs, rmprocs, myid, remotecall, remotecallFetch, remotecallWait, everywhere, RemoteChannel, Channel } = sa;
 type Fut<T> = sa.Future<T>;
 type RC<T> = sa.RemoteChannel<T>;
 type RR = { where: number; rr: { whence: number; id: number } };

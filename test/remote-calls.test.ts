@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
 import { removeAllWorkers } from './helpers/cluster.js';
 
-const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, fetchfrom, capture, Future, RemoteChannel, Channel, RemoteException } = sa;
+const { addprocs, myid, remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, fetchfrom, capture, Future, RemoteChannel, Channel, RemoteException } = sa;
 
 let ws: number[] = [];
 let w = 0;
@@ -88,11 +88,25 @@ describe('every call form, remote and local', () => {
 describe("the seed's local invocations", () => {
   it('a call to myid() works on the very same objects; a remote call on copies', async () => {
     let v = [0];
-    let v2 = await remotecallFetch((x: number[]) => ((x[0] = 1), x), myid(), v);
+    let v2 = await remotecallFetch(
+      (x: number[]) => {
+        x[0] = 1;
+        return x;
+      },
+      myid(),
+      v,
+    );
     expect(v).toEqual([1]);
     expect(v2).toBe(v);
     v = [0];
-    v2 = await remotecallFetch((x: number[]) => ((x[0] = 1), x), w, v);
+    v2 = await remotecallFetch(
+      (x: number[]) => {
+        x[0] = 1;
+        return x;
+      },
+      w,
+      v,
+    );
     expect(v).toEqual([0]);
     expect(v2).toEqual([1]);
     expect(v2).not.toBe(v);
@@ -197,7 +211,9 @@ describe('payloads round trip unchanged', () => {
       Promise.all(Array.from({ length: 10 }, (_, k) => remotecallFetch(echo, ws[(b + k) % ws.length]!, new Float64Array(2e5).fill(b * 10 + k)) as Promise<Float64Array>)),
     );
     const results = await Promise.all(batches);
-    results.forEach((batch, b) => batch.forEach((arr, k) => expect(arr[0] === b * 10 + k && arr[199_999] === b * 10 + k).toBe(true)));
+    for (const [b, batch] of results.entries()) {
+      for (const [k, arr] of batch.entries()) expect(arr[0] === b * 10 + k && arr[199_999] === b * 10 + k).toBe(true);
+    }
   });
 
   it('10,000 local spawnat + fetch complete', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
 import { removeAllWorkers } from './helpers/cluster.js';
 
-const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, remoteDo, RemoteChannel, Channel, InvalidStateException, put, take, close, isready, fetch } = sa;
+const { addprocs, workers, myid, remotecall, remotecallFetch, remoteDo, RemoteChannel, Channel, InvalidStateException, put, take, close, isready, fetch } = sa;
 type RC<T> = sa.RemoteChannel<T>;
 
 let ws: number[] = [];

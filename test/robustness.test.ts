@@ -6,7 +6,7 @@ import { rejection } from './helpers/rejection.js';
 import { loadRefStore, storeSize, stored } from './helpers/refs.js';
 import { waitFor } from './helpers/wait.js';
 
-const { addprocs, rmprocs, workers, remotecall, remotecallFetch, pmap, WorkerPool, Future, RemoteException, ProcessExitedException } = sa;
+const { addprocs, workers, remotecall, remotecallFetch, pmap, WorkerPool, Future, RemoteException, ProcessExitedException } = sa;
 
 let ws: number[] = [];
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { encodeMsg } from '../dist/src/transport/messages.js';
 import { EMPTY_PAYLOAD } from '../dist/src/transport/payload.js';
 import { packageVersion } from '../dist/src/core/version.js';
 
-const { addprocs, rmprocs, workers, myid, remotecallFetch, clusterCookie } = sa;
+const { addprocs, myid, remotecallFetch, clusterCookie } = sa;
 
 let w = 0;
 let address = '';

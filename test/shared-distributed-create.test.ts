@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
 import { removeAllWorkers } from './helpers/cluster.js';
 
-const { addprocs, rmprocs, workers, myid, remotecallFetch, remotecallWait, capture, localindices, indexpids, procs, SharedArray, RemoteChannel, Channel, RemoteException } = sa;
+const { addprocs, rmprocs, myid, remotecallFetch, remotecallWait, capture, localindices, indexpids, procs, SharedArray, RemoteChannel, Channel, RemoteException } = sa;
 type SA<D extends sa.DType> = sa.SharedArray<D>;
 
 let ws: number[] = [];

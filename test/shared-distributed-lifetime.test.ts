@@ -9,7 +9,7 @@ import { removeAllWorkers } from './helpers/cluster.js';
 import { startFixture } from './helpers/child.js';
 import { gone, waitFor } from './helpers/wait.js';
 
-const { addprocs, rmprocs, workers, remotecall, remotecallFetch, localindices, SharedArray } = sa;
+const { addprocs, remotecall, remotecallFetch, localindices, SharedArray } = sa;
 type SA<D extends sa.DType> = sa.SharedArray<D>;
 type G = Record<string, unknown>;
 

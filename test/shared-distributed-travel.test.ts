@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
 import { removeAllWorkers } from './helpers/cluster.js';
 
-const { addprocs, rmprocs, workers, myid, remotecallFetch, localindices, indexpids, SharedArray, RemoteChannel, Channel, Future } = sa;
+const { addprocs, myid, remotecallFetch, localindices, indexpids, SharedArray, RemoteChannel, Channel, Future } = sa;
 type SA<D extends sa.DType> = sa.SharedArray<D>;
 type G = Record<string, unknown>;
 
@@ -106,7 +106,10 @@ describe('one object per process', () => {
 
 describe("reshape'd arrays travel with their dims (G12)", () => {
   it('reshaped on the master, seen on a worker with the new dims and the same memory', async () => {
-    const S = await SharedArray.create('int32', [4, 6], { init: (A: SA<'int32'>) => localindices(A).toArray().forEach((i) => (A.data[i] = i)) });
+    const S = await SharedArray.create('int32', [4, 6], { init: (A: SA<'int32'>) => {
+        for (const i of localindices(A)) A.data[i] = i;
+      },
+    });
     const R = S.reshape([2, 12]);
     const w = ws[0]!;
     expect(await remotecallFetch((A: SA<'int32'>) => [A.dims, A.get(1, 11), A.length], w, R)).toEqual([[2, 12], 23, 24]);

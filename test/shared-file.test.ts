@@ -27,7 +27,10 @@ describe('SharedArray.fromFile', () => {
 
   it('creates a new file (default mode w+), sized, with init written through', async () => {
     const path = file('new.bin');
-    const S = await SharedArray.fromFile(path, 'int32', [3, 4], { init: (A) => A.data.forEach((_, i, d) => (d[i] = i * 2)) });
+    const S = await SharedArray.fromFile(path, 'int32', [3, 4], { init: (A) => {
+        for (let i = 0; i < A.data.length; i++) A.data[i] = i * 2;
+      },
+    });
     await S.close();
     expect(int32s(path)).toEqual(Array.from({ length: 12 }, (_, i) => i * 2));
   });

@@ -33,7 +33,10 @@ describe('util.inspect shows a SharedArray as Julia does', () => {
   });
 
   it('elides long vectors with ⋮ (first 10, last 9 elements on a 24-line display)', async () => {
-    const V = await SharedArray.create('int32', 100, { init: (A) => A.data.forEach((_, i, d) => (d[i] = i)) });
+    const V = await SharedArray.create('int32', 100, { init: (A) => {
+        for (let i = 0; i < A.data.length; i++) A.data[i] = i;
+      },
+    });
     const lines = inspect(V).split('\n');
     expect(lines[0]).toBe('100-element SharedArray{int32,1}:');
     expect(lines.slice(1, 4)).toEqual(['  0', '  1', '  2']);

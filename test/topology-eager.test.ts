@@ -6,7 +6,7 @@ import { removeAllWorkers } from './helpers/cluster.js';
 import { connectedPids } from '../dist/src/transport/connections.js';
 import { waitFor } from './helpers/wait.js';
 
-const { addprocs, rmprocs, workers, everywhere, remotecallFetch } = sa;
+const { addprocs, workers, everywhere, remotecallFetch } = sa;
 const peersModule = fileURLToPath(new URL('../dist/src/transport/connections.js', import.meta.url));
 
 afterAll(removeAllWorkers);

@@ -1,6 +1,6 @@
 // Topology master_worker: workers talk only to the master; a worker-to-worker call fails with a
 // clear error; the table stays identical on every worker.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
 import { useWorkers } from './helpers/cluster.js';
 

@@ -1,11 +1,11 @@
 // Worker death: calls pending on a worker that dies fail with an unwrapped ProcessExitedException,
 // so do later calls, and the rest of the cluster serves on.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as sa from 'sharedarrays';
 import { useWorkers } from './helpers/cluster.js';
 import { gone, waitFor } from './helpers/wait.js';
 
-const { addprocs, rmprocs, workers, myid, remotecall, remotecallFetch, remotecallWait, spawnat, Future, RemoteChannel, Channel, ProcessExitedException } = sa;
+const { rmprocs, workers, myid, remotecall, remotecallFetch, remotecallWait, spawnat, Future, RemoteChannel, Channel, ProcessExitedException } = sa;
 type PE = InstanceType<typeof ProcessExitedException>;
 
 const ws = useWorkers(4);

@@ -95,7 +95,7 @@ export async function createThreadAdvection(opts: ThreadAdvectionOptions): Promi
       running = true;
       try {
         const replies = expectReplies();
-        workers.forEach((w, k) => w.postMessage(chunks[k]));
+        for (const [k, w] of workers.entries()) w.postMessage(chunks[k]);
         await replies;
       } finally {
         running = false;

@@ -38,7 +38,11 @@ export function matrix(rows: number[][]): Matrix {
   const m = rows.length;
   const n = rows[0]?.length ?? 0;
   const data = new Float64Array(m * n);
-  rows.forEach((row, i) => row.forEach((x, j) => (data[i + m * j] = x)));
+  rows.forEach((row, i) => {
+    row.forEach((x, j) => {
+      data[i + m * j] = x;
+    });
+  });
   return { dims: [m, n], data };
 }
 
@@ -158,7 +162,7 @@ export function show(A: Matrix): string {
     cells.push(row);
   }
   const widths = Array.from({ length: n }, (_, j) => Math.max(...cells.map((r) => (r[j] as string).length)));
-  const lines = cells.map((r) => ' ' + r.map((c, j) => c.padStart(widths[j] as number)).join('  '));
+  const lines = cells.map((r) => ` ${r.map((c, j) => c.padStart(widths[j] as number)).join('  ')}`);
   return [`${m}×${n} Matrix{Float64}:`, ...lines].join('\n');
 }
 

@@ -248,7 +248,7 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
         (rs) => {
           sizer.observe(batch.length, performance.now() - t0);
           slots.put(slot);
-          rs.forEach((r, k) => settle(batch[k]!, r, slot));
+          for (const [k, r] of rs.entries()) settle(batch[k]!, r, slot);
         },
         (e: unknown) => {
           // The whole batch failed: the worker died, or the items could not be sent.

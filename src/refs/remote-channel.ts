@@ -51,7 +51,7 @@ export class RemoteChannel<T = unknown> extends RemoteRef implements AsyncIterab
   /** Run a channel operation on the owner (here: directly, keeping this process alive meanwhile). */
   async #op(op: OwnerOp, what: string, args: unknown[] = []): Promise<unknown> {
     this.assertLive(what);
-    if (this.where === myid()) return whileAwaitingHere(async () => op(myid(), this.rr, ...args));
+    if (this.where === myid()) return whileAwaitingHere(async () => op(myid(), this.rr, ...(args as never[])));
     return callOn(this.where, op, this.rr, args, readValue);
   }
 

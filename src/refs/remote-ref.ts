@@ -96,7 +96,7 @@ export abstract class RemoteRef {
   }
 
   /** The live handle for a reference arriving from another process (one object per reference). */
-  protected static arrive<R extends RemoteRef>(where: number, rr: RRID, make: () => R): R {
+  protected static arrive<R extends RemoteRef>(rr: RRID, make: () => R): R {
     const existing = crossed.get(rr)?.deref();
     if (existing && !existing.#finalized) {
       if (existing.#hold) existing.#hold.count += 1;
@@ -132,7 +132,7 @@ export abstract class RemoteRef {
   protected static arriveRecord<R extends RemoteRef>(d: RefRecord, make: (where: number, rr: RRID) => R): R {
     const rr = { whence: d.whence, id: d.id };
     if (d.where === myid()) addHolds(d.where, rr, myid(), 1);
-    return RemoteRef.arrive(d.where, rr, () => make(d.where, rr));
+    return RemoteRef.arrive(rr, () => make(d.where, rr));
   }
 
   toString(): string {

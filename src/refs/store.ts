@@ -54,7 +54,7 @@ export function lookupEntry(rr: RRID): RefEntry | undefined {
 
 export function channelEntry(rr: RRID): ChannelEntry {
   const e = entries.get(rr);
-  if (!e || e.kind !== 'channel') {
+  if (e?.kind !== 'channel') {
     throw coded(Error, 'ERR_REF_FINALIZED', `RemoteChannel (${rr.whence}, ${rr.id}) no longer exists here: every handle to it was finalized`);
   }
   return e;

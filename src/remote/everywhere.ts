@@ -46,7 +46,7 @@ export async function everywhere(target: string | URL | (() => unknown), opts: E
   const settled = await Promise.allSettled(
     remote.map((p) => remotecallWait(fn as () => unknown, p, ...(args as [])).then((f) => f.finalize())),
   );
-  remote.forEach((p, i) => results.push([p, settled[i]!]));
+  for (const [i, p] of remote.entries()) results.push([p, settled[i]!]);
   for (const p of pids.filter((q) => q === myid())) {
     try {
       await fn(...(args as [string]));

@@ -123,7 +123,7 @@ function vdots(align: readonly Align[], col: (k: number) => number, padRight: bo
       const last = k === align.length - 1;
       if (col(k) % DOTS_EVERY !== 0) return last && !padRight ? '' : ' '.repeat(l + r);
       const lead = ' '.repeat(Math.max(0, l - 1));
-      return lead + '⋮' + (last && !padRight ? '' : ' '.repeat(Math.max(0, l + r - 1 - lead.length)));
+      return `${lead}⋮${last && !padRight ? '' : ' '.repeat(Math.max(0, l + r - 1 - lead.length))}`;
     })
     .join(SEP);
 }

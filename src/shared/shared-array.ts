@@ -6,7 +6,9 @@ import { showArray, summary } from './inspect.js';
 import { formatDims, lengthOf, linearIndex, normalizeDims } from './layout.js';
 import { createSegment, type Mapping } from './segment.js';
 
-// Generic so that `init` sees the array's own dtype; `SharedArrayOptions` alone is the contract's form.
+// Generic so that `init` sees the array's own dtype; `SharedArrayOptions` alone is the contract's
+// form, whose init takes an array of any dtype.
+// biome-ignore lint/suspicious/noExplicitAny: the contract's SharedArrayOptions is SharedArray<any>.
 export interface SharedArrayOptions<D extends DType = any> {
   /** Runs on every participant, in parallel, once the memory exists; `create` waits for all of them. */
   init?: (S: SharedArray<D>) => unknown;

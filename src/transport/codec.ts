@@ -48,7 +48,7 @@ export interface FunctionCodec {
 
 /** What the codec needs from the layers above it; installed once by the runtime (src/runtime.ts). */
 export interface CodecTables {
-  handleTypes: readonly HandleType<any>[];
+  handleTypes: readonly HandleType<object>[];
   functions: FunctionCodec;
 }
 

@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 import { coded } from '../core/errors.js';
 import type { PeerInfo, Topology } from '../core/process-table.js';
 import { FRAME_HEADER, maxFrameBytes } from './frame.js';
-import { EMPTY_PAYLOAD, type Payload, PayloadKind } from './payload.js';
+import { EMPTY_PAYLOAD, MAX_PAYLOAD_KIND, type Payload, PayloadKind } from './payload.js';
 
 /**
  * Every message two processes exchange, as one typed union, and its binary form.
@@ -149,7 +149,7 @@ export function encodeMsg(m: Msg): Buffer {
     case 'forget': {
       const out = alloc(LIST_HEAD + 4 * m.fnIds.length);
       header(out, K_FORGET);
-      m.fnIds.forEach((id, i) => out.writeUInt32LE(id, FRAME_HEADER + LIST_HEAD + 4 * i));
+      for (const [i, id] of m.fnIds.entries()) out.writeUInt32LE(id, FRAME_HEADER + LIST_HEAD + 4 * i);
       return out;
     }
     case 'join':
@@ -200,7 +200,7 @@ function control(kind: number, body: unknown): Buffer {
 function payload(kind: number, b: Buffer, start: number): Payload {
   // Most payloads are empty (no arguments, an undefined result): share one object for them.
   if (kind === PayloadKind.None) return EMPTY_PAYLOAD;
-  if (kind > PayloadKind.MaxKind) throw protocolError(`unknown payload kind ${kind}`);
+  if (kind > MAX_PAYLOAD_KIND) throw protocolError(`unknown payload kind ${kind}`);
   return { kind: kind as PayloadKind, bytes: b.subarray(start) };
 }
 

@@ -15,7 +15,7 @@ import { nextRequestId, type ReplyReader, request } from './requests.js';
  * Arguments are short (numbers travel without the serializer) and the answer is a reply like a
  * call's, so an operation costs one small message each way.
  */
-export type OwnerOp = (from: number, rr: RRID, ...args: any[]) => unknown;
+export type OwnerOp = (from: number, rr: RRID, ...args: never[]) => unknown;
 
 let ops: readonly OwnerOp[] = [];
 let indices = new Map<OwnerOp, number>();
@@ -54,7 +54,7 @@ export function serveOwnerCall(from: number, m: Extract<Msg, { kind: 'owner' }>)
   try {
     const op = ops[m.op];
     if (!op) throw coded(Error, 'ERR_PROTOCOL', `process ${from} asked for operation #${m.op}, which does not exist`);
-    result = op(from, m.rr, ...decodeArgs(m.args, { peer: from }));
+    result = op(from, m.rr, ...(decodeArgs(m.args, { peer: from }) as never[]));
   } catch (e) {
     return fail(e);
   }

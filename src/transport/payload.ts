@@ -13,8 +13,10 @@ export const enum PayloadKind {
   V8Refs = 3,
   /** An argument list of numbers only, as float64s (owner operations, chunk bounds). */
   Numbers = 4,
-  MaxKind = 4,
 }
+
+/** The highest kind a payload may have (anything above it in a message is a protocol error). */
+export const MAX_PAYLOAD_KIND: number = PayloadKind.Numbers;
 
 export interface Payload {
   kind: PayloadKind;

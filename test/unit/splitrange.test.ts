@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { range, splitrange, type Range } from 'sharedarrays';
+import { range, type Range } from '../../src/core/range.js';
 // Not part of the public entry point yet; pure functions, so the source module is equivalent.
-import { splitIndices, splitRangeOf } from '../src/parallel/splitrange.js';
+import { splitIndices, splitRangeOf, splitrange } from '../../src/parallel/splitrange.js';
 
 const bounds = (rs: Range[]): [number, number, number][] => rs.map((r) => [r.start, r.stop, r.step]);
 const halfOpen = (rs: Range[]): [number, number][] => rs.map((r) => [r.start, r.stop]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { range, Range } from 'sharedarrays';
+import { range, Range } from '../../src/core/range.js';
 
 describe('range', () => {
   it('is half-open and iterable', () => {

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { Channel, InvalidStateException } from 'sharedarrays';
+import { InvalidStateException } from '../../src/core/errors.js';
+import { Channel } from '../../src/refs/channel.js';
 
 // Lets every pending promise callback run; no timers, so nothing here depends on wall-clock time.
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));

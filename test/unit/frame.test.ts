@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameDecoder } from '../dist/src/transport/frame.js';
+import { FrameDecoder } from '../../src/transport/frame.js';
 
 function framed(bodies: Buffer[]): Buffer {
   return Buffer.concat(
