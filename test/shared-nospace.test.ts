@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { isRoot, needsRoot } from './helpers/root.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/shared-nospace.mjs', import.meta.url));
 
 // A private mount namespace with a 16 MiB tmpfs on /dev/shm, as in a small container; the
 // machine's own /dev/shm is not touched. Needs root (true on the CI machine).
-describe('too little shared memory', () => {
+describe.skipIf(!isRoot)(needsRoot('too little shared memory'), () => {
   it('rejects at create with ERR_SHM_NOSPACE and an actionable message, never a SIGBUS', () => {
     const out = execFileSync(
       'unshare',
