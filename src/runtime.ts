@@ -69,11 +69,12 @@ const dispatch = createDispatcher({
   dropPeer: dropConnection,
 });
 
-// 5. When another process goes away: what waited on it fails, what it held is released, what
-//    it shared is let go, and the role reacts (a master reports a dead worker; a worker without
-//    its master exits).
-function peerLost(pid: number): void {
+// 5. When a connection is lost, what waited on it fails; when the process behind it is gone,
+//    what it held is released, what it shared is let go, and the role reacts (a master reports a
+//    dead worker; a worker without its master exits).
+function peerLost(pid: number, _error: Error | null, gone: boolean): void {
   failRequestsTo(pid, () => new ProcessExitedException(pid));
+  if (!gone) return;
   dropClient(pid);
   dropPeerFunctions(pid);
   forgetArraysOf(pid);

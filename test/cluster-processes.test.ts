@@ -1,5 +1,6 @@
 // Processes: pids, the process table on every process, addprocs options, who may add workers,
 // output forwarding, rmprocs.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,25 @@ describe('with no workers', () => {
     }
     await expect(addprocs(1, { topology: 'ring' as never })).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG' });
     expect(workers()).toEqual([1]);
+  });
+
+  it('rejects pids that are not pids, and interrupting or pooling a pid that never existed', async () => {
+    await expect(sa.interrupt('x' as never)).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG' });
+    await expect(sa.interrupt(99)).rejects.toMatchObject({ code: 'ERR_NO_SUCH_PROCESS', message: expect.stringContaining('99') });
+    await expect(rmprocs('x' as never)).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG' });
+    await expect(rmprocs([2.5])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    expect(() => new sa.WorkerPool([99])).toThrow(expect.objectContaining({ code: 'ERR_NO_SUCH_PROCESS' }));
+  });
+
+  it("the empty string is a valid cluster cookie (Julia's tests use it)", () => {
+    const before = sa.clusterCookie();
+    try {
+      expect(sa.clusterCookie('')).toBe('');
+      expect(sa.clusterCookie()).toBe('');
+    } finally {
+      sa.clusterCookie(before);
+    }
+    expect(() => sa.clusterCookie(7 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
   });
 });
 
@@ -139,6 +159,35 @@ describe('with workers', () => {
     expect(stderr.mock.calls.map((c) => String(c[0])).join('')).not.toContain('sending');
     expect(workers()).not.toContain(w);
     expect(myid()).toBe(1);
+  });
+
+  it('rmprocs with waitfor 0 returns at once and removes in the background', async () => {
+    const [w] = await addprocs(1);
+    const ospid = await remotecallFetch(() => process.pid, w!);
+    await rmprocs(w!, { waitfor: 0 });
+    await waitFor(() => !workers().includes(w!) && gone(ospid), { what: 'the worker to be removed' });
+  });
+
+  it('adding and removing workers again and again adds no process listeners', async () => {
+    await addprocs(1).then((p) => rmprocs(p));
+    const counts = () => ['exit', 'beforeExit'].map((e) => process.listenerCount(e));
+    const before = counts();
+    for (let k = 0; k < 4; k++) await addprocs(1).then((p) => rmprocs(p));
+    expect(counts()).toEqual(before);
+  });
+});
+
+describe('how the master was started', () => {
+  it("a master given as `node -e <script>` starts workers that do not run the master's script", () => {
+    const entry = new URL('../dist/src/index.js', import.meta.url).href;
+    const script = `import * as sa from ${JSON.stringify(entry)};
+      const ws = await sa.addprocs(2);
+      console.log('pids', (await Promise.all(ws.map((w) => sa.remotecallFetch(() => myid(), w)))).join(','));
+      await sa.rmprocs(ws);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('pids 2,3');
+    expect(r.status).toBe(0);
   });
 });
 

@@ -30,6 +30,12 @@ describe('everywhere(f)', () => {
     await expect(everywhere(() => 1, { procs: [0] })).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG' });
   });
 
+  it('runs each listed occurrence, this process included (julia#22589)', async () => {
+    await everywhere(() => void ((globalThis as Record<string, unknown>).runs = ((globalThis as Record<string, unknown>).runs as number ?? 0) + 1), { procs: [1, a, 1, 1, a] });
+    expect(g.runs).toBe(3);
+    expect(await remotecallFetch(() => (globalThis as Record<string, unknown>).runs, a)).toBe(2);
+  });
+
   it('collects errors in a CompositeException ordered by pid, each a RemoteException', async () => {
     const e = await everywhere(() => {
       if (myid() !== workers()[0]) throw new Error(`failed on ${myid()}`);

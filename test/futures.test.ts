@@ -37,6 +37,16 @@ describe('new Future(pid): an empty write-once slot', () => {
     });
   }
 
+  it('a second put from a process that is not the owner rejects with a RemoteException, as in Julia', async () => {
+    const f = new Future<number>(a);
+    await remotecallFetch((x: Fut<number>) => x.put(1).then(() => 'ok'), b, f);
+    const e = (await f.put(2).catch((x: unknown) => x)) as sa.RemoteException;
+    expect(e).toBeInstanceOf(RemoteException);
+    expect(e.pid).toBe(a);
+    expect(e.cause).toMatchObject({ code: 'ERR_FUTURE_SET', message: 'Future can be set only once' });
+    expect(await f.fetch()).toBe(1);
+  });
+
   it('a remote Future is not stored until first used; a put from here releases it at once', async () => {
     const f = new Future<number>(a);
     expect(await stored(f)).toBe(false);

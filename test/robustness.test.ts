@@ -1,5 +1,5 @@
 // Failure paths found by review: each of these once hung a caller, killed a worker or leaked.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as sa from 'sharedarrays';
 import { removeAllWorkers } from './helpers/cluster.js';
 import { rejection } from './helpers/rejection.js';
@@ -102,5 +102,27 @@ describe('pmap whose input fails', () => {
     expect([a, b].sort()).toEqual(ws.slice(0, 2).sort());
     pool.put(a);
     pool.put(b);
+  });
+});
+
+describe('an error in user code outside any call', () => {
+  it('is printed on the worker, which keeps serving and keeps what it stores', async () => {
+    const w = ws[0]!;
+    const stored = remotecall(() => 'kept', w);
+    await stored.wait();
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      sa.remoteDo(() => {
+        setTimeout(() => {
+          throw new Error('thrown from a timer');
+        }, 1);
+      }, w);
+      await waitFor(() => out.mock.calls.some((c) => String(c[0]).includes('thrown from a timer')), { what: 'the error to be printed' });
+      expect(out.mock.calls.map((c) => String(c[0])).join('')).toContain(`Error on worker ${w} (outside any call)`);
+    } finally {
+      out.mockRestore();
+    }
+    expect(await stored.fetch()).toBe('kept');
+    expect(await remotecallFetch(() => 1 + 1, w)).toBe(2);
   });
 });

@@ -10,6 +10,7 @@ import { callOn } from '../transport/owner-calls.js';
 import { lastRequestId } from '../transport/requests.js';
 import type { ClusterManager, LaunchContext, WorkerConfig } from './cluster-manager.js';
 import { LocalManager } from './local-manager.js';
+import { inheritedExecArgv } from './worker-exec-argv.js';
 import { readWorkerOutput } from './worker-output.js';
 import { workerScript } from './worker-script.js';
 
@@ -99,7 +100,7 @@ function launchContext(opts: AddprocsOptions): LaunchContext {
     cookie: clusterCookie(),
     options: opts as Record<string, unknown>,
     node: process.execPath,
-    execArgv: opts.execArgv ?? process.execArgv,
+    execArgv: opts.execArgv ?? inheritedExecArgv(process.execArgv),
     workerScript: workerScript(),
     timeoutMs: WORKER_TIMEOUT_MS,
     settingsLine: (settings) => `${JSON.stringify({ cookie: clusterCookie(), ...settings })}\n`,

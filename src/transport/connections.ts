@@ -24,8 +24,12 @@ import { encodeMsg, type Msg } from './messages.js';
 export interface ConnectionEvents {
   /** A frame body arrived from `from` (already authenticated). */
   frame(from: number, body: Buffer): void;
-  /** The connection to `pid` is gone (it exited, was removed, or the link broke). */
-  lost(pid: number, error: Error | null): void;
+  /**
+   * The connection to `pid` is gone. `gone` says whether the process itself is: the master's
+   * connection to a worker is that worker's life, and a worker learns of another worker's end from
+   * the master. A worker-to-worker link that merely broke is dialled again on next use.
+   */
+  lost(pid: number, error: Error | null, gone: boolean): void;
 }
 
 let events: ConnectionEvents = {
@@ -164,13 +168,17 @@ export async function dial(pid: number, open: () => Promise<Carrier>): Promise<v
 
 /**
  * Authenticate a stream that connected to this process's listener; attach it when the peer
- * proves it knows the cookie. Before this process has joined a cluster only the master may connect.
+ * proves it knows the cookie. Only the master, or a worker this one knows with a lower pid (the
+ * lower pid of a pair dials), may connect; before this process has joined, only the master.
  */
 export function acceptConnection(socket: Carrier): void {
   socket.on('error', () => undefined);
   acceptHandshake(socket, clusterCookie(), myid(), packageVersion()).then(
     ({ peerPid, rest }) => {
-      if (myid() === 0 && peerPid !== 1) return void socket.destroy();
+      if (peerPid !== 1 && (myid() === 0 || peerPid >= myid() || !workerInfo(peerPid))) {
+        debug('connections', `refused process ${peerPid}: only the master or a known lower pid dials this process`);
+        return void socket.destroy();
+      }
       const p = peers.get(peerPid) ?? newPeer(peerPid);
       debug('connections', `accepted ${peerPid}`);
       attach(p, socket, rest);
@@ -195,9 +203,10 @@ function lose(p: Peer, error: Error | null): void {
   if (peers.get(p.pid) !== p) return;
   peers.delete(p.pid);
   p.outbox = [];
-  if (p.pid !== 1) markExited(p.pid);
-  debug('connections', `lost ${p.pid}${error ? `: ${error.message}` : ''}`);
-  events.lost(p.pid, error);
+  const gone = myid() === 1 || p.pid === 1 || hasExited(p.pid);
+  if (gone && p.pid !== 1) markExited(p.pid);
+  debug('connections', `lost ${p.pid}${gone ? '' : ' (link only)'}${error ? `: ${error.message}` : ''}`);
+  events.lost(p.pid, error, gone);
 }
 
 /** Drop a connection that misbehaves (a peer sending frames it has no right to send). */
@@ -207,11 +216,13 @@ export function dropConnection(pid: number): void {
 
 /**
  * The master says `pid` is gone: fail what waits on it, including messages still queued for a
- * connection that was never made (a lazy worker-to-worker dial to a worker that died first).
+ * connection that was never made (a lazy worker-to-worker dial to a worker that died first), and
+ * let go of what it held here, connected or not.
  */
 export function forgetPeer(pid: number): void {
   const p = peers.get(pid);
   if (p) lose(p, null);
+  else events.lost(pid, null, true);
 }
 
 /** Close the connection to `pid` (after flushing), as when a worker is removed. */
