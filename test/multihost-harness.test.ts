@@ -3,34 +3,17 @@
 // network) reachable by real ssh, the checkout and node at the same path everywhere, TCP between
 // hosts, ssh multiplexing; and it leaves nothing behind: after teardown, after a failed start,
 // after kill -9 of the process that owns the hosts. Up and down times are printed.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { startFixture, fixture } from './helpers/child.js';
-import { shq } from './helpers/machines.js';
+import { fixture, startFixture } from './helpers/child.js';
+import { instanceLeftovers as leftovers, instanceProcesses as processesOf, instancesDir, shq } from './helpers/machines.js';
 import { bringUp, checkoutDir, harnessDir, type InstanceInfo } from './helpers/machines-up.mjs';
 import { describeMultihost, Hosts, startHosts, useHosts } from './helpers/multihost.js';
 import { gone, waitFor } from './helpers/wait.js';
-
-const BASE = '/run/sharedarrays-mh';
-
-/** Network namespaces and links of instance `slot` still present. */
-function leftovers(slot: number): string[] {
-  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  const links = execFileSync('ip', ['-br', 'link'], { encoding: 'utf8' });
-  return [...netns.split('\n'), ...links.split('\n')].map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`sa-mh${slot}-`));
-}
-
-/** Root-namespace pids of every process inside the instance's network namespaces. */
-function processesOf(slot: number): number[] {
-  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!);
-  return netns
-    .filter((n) => n.startsWith(`sa-mh${slot}-`))
-    .flatMap((n) => execFileSync('ip', ['netns', 'pids', n], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number));
-}
 
 /** The pid recorded as "pid start" in a state file. */
 const recordedPid = (file: string): number => Number(readFileSync(file, 'utf8').split(' ')[0]);
@@ -146,11 +129,19 @@ describeMultihost('multi-host harness: three simulated hosts with sshd', () => {
     const h = hosts();
     // A daemon on hostB that escaped its ssh session, and an ssh master in the root namespace.
     await h.run('hostA', `${h.sshTo('hostB')} 'setsid sleep 1000 </dev/null >/dev/null 2>&1 &'`);
+    const daemon = h.processes('hostB').find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'sleep\x001000\x00');
+    expect(daemon).toBeDefined();
     const cm = mkdtempSync(join(tmpdir(), 'sa-mh-cm-'));
-    execFileSync('ssh', ['-F', h.sshConfig, '-o', 'ControlMaster=yes', '-o', `ControlPath=${cm}/%C`, '-o', 'ControlPersist=60', '-fN', 'hostC']);
-    const muxPid = Number(/pid=(\d+)/.exec(execFileSync('sh', ['-c', `ssh -F ${h.sshConfig} -o ControlPath=${cm}/%C -O check hostC 2>&1`], { encoding: 'utf8' }))![1]);
+    const mux = ['-F', h.sshConfig, '-o', `ControlPath=${cm}/%C`];
+    execFileSync('ssh', [...mux, '-o', 'ControlMaster=yes', '-o', 'ControlPersist=60', '-fN', 'hostC']);
+    const check = spawnSync('ssh', [...mux, '-O', 'check', 'hostC'], { encoding: 'utf8' }).stderr; // "Master running (pid=N)"
+    const muxPid = Number(/pid=(\d+)/.exec(check)?.[1]);
+    expect(gone(muxPid)).toBe(false);
     const inside = processesOf(h.slot);
-    expect(inside.length).toBeGreaterThanOrEqual(7); // 3 inits, 3 sshd listeners, the daemon, ...
+    expect(inside).toContain(daemon);
+    expect(inside.length).toBeGreaterThanOrEqual(7); // 3 inits, 3 sshd listeners, the daemon
+    // 4 namespaces (3 hosts, the switch), each listed and mounted in /run/netns; the root namespace's veth.
+    expect(leftovers(h.slot).length).toBe(9);
     const reaper = recordedPid(join(h.state, 'reaper'));
     expect(gone(reaper)).toBe(false);
 
@@ -181,7 +172,7 @@ describeMultihost('multi-host harness: teardown when things go wrong', () => {
     const [, slot, id] = /tearing down instance (\d+) \(id ([\w-]+)\)/.exec(failure.message) ?? [];
     expect(failure.message).toMatch(new RegExp(`instance ${slot} down`));
     // The slot is free again, or already someone else's (another test file may start hosts now).
-    const state = join(BASE, slot!);
+    const state = join(instancesDir, slot!);
     if (existsSync(state)) expect(readFileSync(join(state, 'id'), 'utf8').trim()).not.toBe(id);
     else expect(leftovers(Number(slot))).toEqual([]);
   });

@@ -2,10 +2,9 @@
 // SlurmManager needs: `srun -n 2` starts two tasks; srun broadcasts its stdin to every task (the
 // cookie travels that way); tasks run node from the checkout. It leaves nothing behind. Times are
 // printed. Runs in its own CI step (`npm run test:slurm`), after Slurm is installed.
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { shq } from './helpers/machines.js';
+import { instanceLeftovers, shq } from './helpers/machines.js';
 import { checkoutDir } from './helpers/machines-up.mjs';
 import { describeSlurm, useSlurm } from './helpers/slurm.js';
 import { gone } from './helpers/wait.js';
@@ -41,14 +40,13 @@ describeSlurm('Slurm harness: a one-node cluster', () => {
     // A job still running at teardown must not survive it.
     const job = s.spawn(s.host, 'srun', ['-n', '1', 'sleep', '1000']);
     await s.run(s.host, 'for i in $(seq 200); do squeue -h -t R | grep -q . && exit 0; sleep 0.05; done; exit 1');
-    const inside = execFileSync('ip', ['netns', 'pids', `sa-mh${s.slot}-${s.host}`], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    const inside = s.processes(s.host);
     expect(inside.length).toBeGreaterThanOrEqual(5); // init, node service, munged, slurmctld, slurmd, ...
     const ms = await s.down();
     console.log(`Slurm down in ${ms.toFixed(0)} ms (hosts-down.sh, as seen by the test)`);
     await job.exited;
     expect(inside.filter((pid) => !gone(pid))).toEqual([]);
     expect(existsSync(s.state)).toBe(false);
-    const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(`sa-mh${s.slot}-`));
-    expect(left).toEqual([]);
+    expect(instanceLeftovers(s.slot)).toEqual([]);
   });
 });

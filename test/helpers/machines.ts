@@ -1,7 +1,7 @@
 // Simulated machines (see test/multihost/README.md) as tests use them: run a command or a Node
 // process inside one, and tear the whole instance down. multihost.ts (hosts with sshd) and
 // slurm.ts (a one-node Slurm) build on this.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -101,6 +101,42 @@ function firstChild(pid: number): number | undefined {
   }
 }
 
+/** The state directories of instances live here, one per slot. */
+export const instancesDir = '/run/sharedarrays-mh';
+
+/** Root-namespace pids of the processes in the named network namespaces. */
+function pidsIn(namespaces: string[]): number[] {
+  return namespaces.flatMap((ns) =>
+    execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', env: harnessEnv }).split('\n').filter(Boolean).map(Number),
+  );
+}
+
+/** The network namespaces whose names start with `prefix`. */
+function namespacesNamed(prefix: string): string[] {
+  const list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', env: harnessEnv }).split('\n');
+  return list.map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(prefix));
+}
+
+/**
+ * What instance `slot` still has in the root namespace: network namespaces, their mounts
+ * (/run/netns/...), links, mounts under its state directory. Empty once it is down.
+ */
+export function instanceLeftovers(slot: number): string[] {
+  const prefix = `sa-mh${slot}-`;
+  const links = execFileSync('ip', ['-br', 'link'], { encoding: 'utf8', env: harnessEnv }).split('\n').map((l) => l.split(/[ @]/)[0]!);
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '');
+  return [
+    ...namespacesNamed(prefix),
+    ...links.filter((l) => l.startsWith(prefix)),
+    ...mounts.filter((m) => m.startsWith(`/run/netns/${prefix}`) || m.startsWith(`${instancesDir}/${slot}/`)),
+  ];
+}
+
+/** Root-namespace pids of every process inside instance `slot`'s machines (and its switch). */
+export function instanceProcesses(slot: number): number[] {
+  return pidsIn(namespacesNamed(`sa-mh${slot}-`));
+}
+
 /** One instance of simulated machines, from hosts-up.sh or slurm-up.sh (through machines-up.mjs). */
 export class Machines {
   /** The instance's slot: its names start with `sa-mh<slot>-`, its subnet is 10.231.<slot>.0/24. */
@@ -140,6 +176,12 @@ export class Machines {
   /** The root-namespace pids of the machines' pid 1 (gone once the instance is down). */
   initPids(): number[] {
     return [...this.#machines.values()].map((m) => Number(m.init.split(' ')[0]));
+  }
+
+  /** Root-namespace pids of the processes running inside machine `name` (e.g. to find workers left behind). */
+  processes(name: string): number[] {
+    this.#record(name);
+    return pidsIn([`sa-mh${this.slot}-${name}`]);
   }
 
   /** Start `command` inside machine `name` (its network, hostname, IPC, mounts and PID namespace). */
