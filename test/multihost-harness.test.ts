@@ -15,6 +15,15 @@ import { bringUp, checkoutDir, harnessDir, type InstanceInfo } from './helpers/m
 import { describeMultihost, Hosts, startHosts, useHosts } from './helpers/multihost.js';
 import { gone, waitFor } from './helpers/wait.js';
 
+/** A process's command line, arguments separated by NUL; '' once it has exited. */
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** The pid recorded as "pid start" in a state file. */
 const recordedPid = (file: string): number => Number(readFileSync(file, 'utf8').split(' ')[0]);
 
@@ -125,11 +134,21 @@ describeMultihost('multi-host harness: three simulated hosts with sshd', () => {
     expect(check).toMatch(/^Master running \(pid=\d+\)/);
   });
 
+  it('gives up on a command that hangs, killing it; names the hosts when asked for another', async () => {
+    const mark = `sa-mh-hang-${process.pid}`;
+    const hang = hosts().exec('hostB', `exec -a ${mark} sleep 1000`, { timeoutMs: 300 });
+    await expect(hang).rejects.toThrow(/hostB: `exec -a sa-mh-hang-\d+ sleep 1000` did not finish within 300 ms/);
+    await waitFor(() => hosts().processes('hostB').every((pid) => !cmdline(pid).startsWith(mark)), {
+      what: 'the hung command to be killed',
+    });
+    expect(() => hosts().spawn('hostD', 'true')).toThrow('no machine named hostD: this instance has hostA, hostB, hostC');
+  });
+
   it('tears down everything: every process on the hosts (daemons too), namespaces, links, state', async () => {
     const h = hosts();
     // A daemon on hostB that escaped its ssh session, and an ssh master in the root namespace.
     await h.run('hostA', `${h.sshTo('hostB')} 'setsid sleep 1000 </dev/null >/dev/null 2>&1 &'`);
-    const daemon = h.processes('hostB').find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'sleep\x001000\x00');
+    const daemon = h.processes('hostB').find((pid) => cmdline(pid) === 'sleep\x001000\x00');
     expect(daemon).toBeDefined();
     const cm = mkdtempSync(join(tmpdir(), 'sa-mh-cm-'));
     const mux = ['-F', h.sshConfig, '-o', `ControlPath=${cm}/%C`];

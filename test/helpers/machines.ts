@@ -101,8 +101,8 @@ function firstChild(pid: number): number | undefined {
   }
 }
 
-/** The state directories of instances live here, one per slot. */
-export const instancesDir = '/run/sharedarrays-mh';
+/** The state directories of instances live here, one per slot (lib.sh's SA_MH_BASE). */
+export const instancesDir = process.env.SA_MH_BASE ?? '/run/sharedarrays-mh';
 
 /** Root-namespace pids of the processes in the named network namespaces. */
 function pidsIn(namespaces: string[]): number[] {

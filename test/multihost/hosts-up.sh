@@ -64,8 +64,7 @@ Host *
 EOF
 
 switch_up
-export SA_MH_ETC_HOSTS=$STATE/etc-hosts
-export SA_MH_SHARED=${SA_MH_SHARED:-$(cd "$HERE/../.." && pwd):$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")}
+export_machine_env "$STATE/etc-hosts"
 for H in $HOSTS; do
   # sshd as Debian ships it, except for the keys (and no PAM: there are no passwords here).
   cat > "$STATE/$H/sshd_config" <<EOF

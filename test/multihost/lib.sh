@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh — sourced by the scripts in this folder (never run on its own).
 #
 # An *instance* is one set of simulated machines (hostA.. from hosts-up.sh, or slurm1 from
@@ -96,6 +97,18 @@ instance_begin() {
 
 # instance_ready: the build succeeded; from now on only hosts-down.sh (or the reaper) undoes it.
 instance_ready() { ready=1; }
+
+# export_machine_env ETC_HOSTS: what machine-init.sh needs to know: the /etc/hosts to show, and
+# the paths every machine must see where they are (SA_MH_SHARED; by default the checkout and
+# the install of the node on PATH; the vitest helpers name the node running the tests).
+export_machine_env() {
+  local node
+  export SA_MH_ETC_HOSTS=$1
+  node=$(command -v node || true)
+  [ -n "${SA_MH_SHARED:-}" ] ||
+    SA_MH_SHARED=$(cd "$HERE/../.." && pwd)${node:+:$(dirname "$(dirname "$(readlink -f "$node")")")}
+  export SA_MH_SHARED
+}
 
 # switch_up: the instance's bridge, in its own namespace, and the root namespace's port on it.
 switch_up() {

@@ -60,8 +60,7 @@ CONF
 printf 'CgroupPlugin=cgroup/v1\nCgroupAutomount=no\n' > "$D/cgroup.conf"
 
 switch_up
-export SA_MH_ETC_HOSTS=$STATE/etc-hosts
-export SA_MH_SHARED=${SA_MH_SHARED:-$(cd "$HERE/../.." && pwd):$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")}
+export_machine_env "$STATE/etc-hosts"
 machine_up "$NODE" "$ADDR" "$HERE/machine-init.sh" "$D" "$NODE" "$HERE/slurm-node.sh" "$D" 9<&-
 
 # Ready when the node is idle (slurmd registered with slurmctld); the machine dying fails the start.
