@@ -148,8 +148,11 @@ describeMultihost('multi-host harness: three simulated hosts with sshd', () => {
     const h = hosts();
     // A daemon on hostB that escaped its ssh session, and an ssh master in the root namespace.
     await h.run('hostA', `${h.sshTo('hostB')} 'setsid sleep 1000 </dev/null >/dev/null 2>&1 &'`);
-    const daemon = h.processes('hostB').find((pid) => cmdline(pid) === 'sleep\x001000\x00');
-    expect(daemon).toBeDefined();
+    // The ssh session may return before the daemon has exec'd: wait for it to show.
+    let daemon: number | undefined;
+    await waitFor(() => (daemon = h.processes('hostB').find((pid) => cmdline(pid) === 'sleep\x001000\x00')) !== undefined, {
+      what: 'the escaped daemon to run on hostB',
+    });
     const cm = mkdtempSync(join(tmpdir(), 'sa-mh-cm-'));
     const mux = ['-F', h.sshConfig, '-o', `ControlPath=${cm}/%C`];
     execFileSync('ssh', [...mux, '-o', 'ControlMaster=yes', '-o', 'ControlPersist=60', '-fN', 'hostC']);
