@@ -18,6 +18,7 @@ export { workers, nprocs, nworkers } from './core/process-table.js';
 export { procs } from './core/procs.js';
 export { addprocs, rmprocs, interrupt, type AddprocsOptions } from './cluster/master.js';
 export { LocalManager } from './cluster/local-manager.js';
+export { hostname } from './cluster/hostname.js';
 export type { ClusterManager, WorkerConfig, LaunchContext, WorkerSettings, ManageOp } from './cluster/cluster-manager.js';
 
 // Remote calls, references and channels

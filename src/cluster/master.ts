@@ -1,6 +1,7 @@
 import { coded, CompositeException } from '../core/errors.js';
 import { clusterCookie } from '../core/cookie.js';
 import { debug } from '../core/debug.js';
+import { type HostIdentity, thisHost } from '../core/host.js';
 import { myid } from '../core/identity.js';
 import { currentTopology, hasExited, peerInfos, removeWorker, setTopology, setWorker, type Topology, workerInfo, workerPids } from '../core/process-table.js';
 import { readDone } from '../refs/replies.js';
@@ -37,8 +38,14 @@ interface WorkerRecord {
   markLost(): void;
 }
 
+/** What a worker says when it has joined. */
+interface Joined {
+  ospid: number;
+  host: HostIdentity;
+}
+
 const records = new Map<number, WorkerRecord>();
-const joining = new Map<number, (ospid: number) => void>();
+const joining = new Map<number, (j: Joined) => void>();
 let nextPid = 2;
 let adding: Promise<unknown> = Promise.resolve();
 
@@ -149,15 +156,14 @@ async function join(manager: ClusterManager, pid: number, config: WorkerConfig):
   const lost = new Promise<void>((resolve) => (markLost = resolve));
   records.set(pid, { manager, config, removing: false, lost, markLost });
   await dial(pid, () => (manager.connect ? manager.connect(pid, config) : openAddress(address)));
-  setWorker({ pid, address, ospid: config.ospid ?? 0 });
-  const joined = new Promise<number>((resolve) => joining.set(pid, resolve));
+  const joined = new Promise<Joined>((resolve) => joining.set(pid, resolve));
   const { topology, lazy } = currentTopology();
-  send(pid, { kind: 'join', pid, topology, lazy, peers: peerInfos() });
+  send(pid, { kind: 'join', pid, topology, lazy, peers: peerInfos(), master: thisHost() });
   const gone = lost.then(() => Promise.reject(coded(Error, 'ERR_WORKER_START', `worker ${pid} exited while joining`)));
-  const ospid = await Promise.race([joined, gone]);
+  const { ospid, host } = await Promise.race([joined, gone]);
   joining.delete(pid);
   config.ospid = ospid;
-  setWorker({ pid, address, ospid });
+  setWorker({ pid, address, ospid, host: host.key, hostname: host.name });
   await manager.manage?.(pid, config, 'register');
 }
 
@@ -281,7 +287,7 @@ export async function interrupt(pids?: number | number[]): Promise<void> {
 /** Cluster-control messages only the master handles (see remote/dispatch.ts). */
 export const masterControl = {
   joinAck(from: number, m: Extract<Msg, { kind: 'joinAck' }>): void {
-    joining.get(from)?.(m.ospid);
+    joining.get(from)?.({ ospid: m.ospid, host: m.host });
   },
   requestConnect(_from: number, m: Extract<Msg, { kind: 'requestConnect' }>): void {
     // `from` wants to talk to the lower pid `to`: have `to` dial it.

@@ -1,5 +1,6 @@
-import { myid, setMyid } from '../core/identity.js';
-import { removeWorker, setTopology, setWorker, workerInfo } from '../core/process-table.js';
+import { thisHost } from '../core/host.js';
+import { setMyid } from '../core/identity.js';
+import { removeWorker, setMasterHost, setTopology, setWorker, workerInfo } from '../core/process-table.js';
 import { ensureConnected, forgetPeer, send } from '../transport/connections.js';
 import type { Msg } from '../transport/messages.js';
 
@@ -11,11 +12,12 @@ export const workerControl = {
   join(_from: number, m: Extract<Msg, { kind: 'join' }>): void {
     setMyid(m.pid);
     setTopology(m.topology, m.lazy);
+    setMasterHost(m.master);
     for (const p of m.peers) setWorker(p);
-    send(1, { kind: 'joinAck', ospid: process.pid });
+    send(1, { kind: 'joinAck', ospid: process.pid, host: thisHost() });
   },
   peers(_from: number, m: Extract<Msg, { kind: 'peers' }>): void {
-    for (const p of m.peers) if (p.pid !== myid()) setWorker(p);
+    for (const p of m.peers) setWorker(p);
     for (const pid of m.removed) {
       removeWorker(pid);
       forgetPeer(pid);

@@ -38,7 +38,8 @@ export type ErrorCode =
   | 'ERR_NO_WORKERS'
   | 'ERR_PROTOCOL'
   | 'ERR_FRAME_TOO_LARGE'
-  | 'ERR_VERSION_MISMATCH';
+  | 'ERR_VERSION_MISMATCH'
+  | 'ERR_NOT_SAME_HOST';
 
 export interface CodedError extends Error {
   code: ErrorCode | string;

@@ -1,9 +1,15 @@
-/** Where to reach a worker, as the master announces it to every process. */
+import { type HostIdentity, thisHost } from './host.js';
+
+/** Where to reach a worker and which machine it runs on, as the master announces it to every process. */
 export interface PeerInfo {
   pid: number;
   /** A Unix socket path (abstract when it starts with NUL) or `host:port`. */
   address: string;
   ospid: number;
+  /** Its host's key (see core/host.ts): processes with equal keys can share memory. */
+  host: string;
+  /** Its host's name, for display. */
+  hostname: string;
 }
 
 /** Julia's topologies: every pair may connect, or workers talk only to the master. */
@@ -16,6 +22,8 @@ export type Topology = 'all_to_all' | 'master_worker';
  */
 const table = new Map<number, PeerInfo>();
 const exited = new Set<number>();
+/** The master's host, as a worker learns it at join (the master knows its own). */
+let masterHost: HostIdentity | null = null;
 let topology: Topology = 'all_to_all';
 let lazy = true;
 
@@ -34,6 +42,18 @@ export function markExited(pid: number): void {
 
 export function workerInfo(pid: number): PeerInfo | undefined {
   return table.get(pid);
+}
+
+export function setMasterHost(h: HostIdentity): void {
+  masterHost = h;
+}
+
+/** The host of process `pid` (this one's, the master's, or a worker's), if known. */
+export function hostOf(pid: number, me: number): HostIdentity | undefined {
+  if (pid === me) return thisHost();
+  if (pid === 1) return masterHost ?? undefined;
+  const w = table.get(pid);
+  return w && { key: w.host, name: w.hostname };
 }
 
 export function hasExited(pid: number): boolean {

@@ -1,6 +1,7 @@
 import { coded } from '../core/errors.js';
 import { myid } from '../core/identity.js';
-import { workerPids } from '../core/process-table.js';
+import { thisHost } from '../core/host.js';
+import { hostOf, workerPids } from '../core/process-table.js';
 import { readDone } from '../refs/replies.js';
 import { remotecallWait } from '../remote/calls.js';
 import type { RRID } from '../transport/messages.js';
@@ -55,25 +56,39 @@ export function sidKey(sid: readonly [number, number]): number {
 }
 
 /**
- * The participants, validated. Default: the processes on this host without pid 1 when there are
- * workers (every worker of the LocalManager is on this host), else this process alone.
+ * The participants, validated. Default: the workers on this process's host (processes on other
+ * machines cannot map its memory), or this process alone when there are none. Explicit pids must
+ * be live processes of the cluster on this host; the error names the hosts otherwise.
  */
 export function participants(pids: unknown): readonly number[] {
-  const live = workerPids();
+  const me = myid();
+  const here = thisHost();
+  const onThisHost = (p: number): boolean => hostOf(p, me)?.key === here.key;
   if (pids === undefined || (Array.isArray(pids) && pids.length === 0)) {
-    return Object.freeze(live.length > 0 ? live : [myid()]);
+    const local = workerPids().filter(onThisHost);
+    return Object.freeze(local.length > 0 ? local : [me]);
   }
   if (!Array.isArray(pids) || !pids.every((p) => Number.isSafeInteger(p) && p > 0)) {
     throw coded(TypeError, 'ERR_INVALID_ARG', `pids must be an array of process ids, got ${String(pids)}`);
   }
   if (new Set(pids).size !== pids.length) throw coded(TypeError, 'ERR_INVALID_ARG', `pids must not repeat a process: [${pids.join(', ')}]`);
-  const known = new Set([1, myid(), ...live]);
+  const known = new Set([1, me, ...workerPids()]);
   const unknown = pids.find((p) => !known.has(p));
   if (unknown !== undefined) {
     throw coded(
       RangeError,
       'ERR_NO_SUCH_PROCESS',
-      `pids: process ${unknown} is not a live process of this cluster on this host (processes: ${[...known].sort((a, b) => a - b).join(', ')})`,
+      `pids: process ${unknown} is not a live process of this cluster (processes: ${[...known].sort((a, b) => a - b).join(', ')})`,
+    );
+  }
+  const elsewhere = pids.filter((p) => !onThisHost(p));
+  if (elsewhere.length > 0) {
+    const where = elsewhere.map((p) => `${p} on ${hostOf(p, me)?.name ?? 'an unknown host'}`).join(', ');
+    throw coded(
+      RangeError,
+      'ERR_NOT_SAME_HOST',
+      `pids: a SharedArray is shared by processes of one machine; process ${me} is on ${here.name}, but ${where}. ` +
+        'Create one array per machine (each with its own pids), or use a DArray across machines',
     );
   }
   return Object.freeze([...pids]);

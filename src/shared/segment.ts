@@ -1,5 +1,5 @@
 import { constants } from 'node:buffer';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { coded, type CodedError } from '../core/errors.js';
 import { native } from '../native.js';
 
@@ -64,10 +64,16 @@ export function checkMappable(bytes: number, what: string): void {
   }
 }
 
-/** Where another process on this host can open a segment while its creator shares it. */
+/**
+ * Where another process on this host can open a segment while its creator shares it, and which
+ * file it must find there (device and inode): a process of another machine or PID namespace
+ * could open some other process's descriptor of the same number.
+ */
 export interface ShareSource {
   ospid: number;
   fd: number;
+  dev: number;
+  ino: number;
 }
 
 /**
@@ -86,9 +92,10 @@ export function createSegment(bytes: number): { mapping: Mapping; source: ShareS
     throw translate(e, bytes);
   }
   let open = true;
+  const st = fstatSync(created.fd);
   return {
     mapping: new Mapping(created.buffer, true),
-    source: { ospid: process.pid, fd: created.fd },
+    source: { ospid: process.pid, fd: created.fd, dev: st.dev, ino: st.ino },
     stopSharing() {
       if (open) closeSync(created.fd);
       open = false;
@@ -109,6 +116,14 @@ export function openShared(source: ShareSource, bytes: number): Mapping {
     });
   }
   try {
+    const st = fstatSync(fd);
+    if (st.dev !== source.dev || st.ino !== source.ino) {
+      throw coded(
+        Error,
+        'ERR_NOT_SAME_HOST',
+        `cannot map the shared array from process ${source.ospid}: ${path} is another file here; participants must run on the creator's machine`,
+      );
+    }
     return new Mapping(native().mapFd(fd, 0, bytes, true), true);
   } finally {
     closeSync(fd);

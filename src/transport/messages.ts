@@ -1,5 +1,6 @@
 import v8 from 'node:v8';
 import { coded } from '../core/errors.js';
+import type { HostIdentity } from '../core/host.js';
 import type { PeerInfo, Topology } from '../core/process-table.js';
 import { FRAME_HEADER, maxFrameBytes } from './frame.js';
 import { EMPTY_PAYLOAD, MAX_PAYLOAD_KIND, type Payload, PayloadKind } from './payload.js';
@@ -55,10 +56,10 @@ export type Msg =
   | { kind: 'clients'; deltas: number[] }
   /** The sender garbage-collected these functions; drop their compiled copies. */
   | { kind: 'forget'; fnIds: number[] }
-  /** Master → new worker: your pid, the topology and the current workers. */
-  | { kind: 'join'; pid: number; topology: Topology; lazy: boolean; peers: PeerInfo[] }
-  /** New worker → master: joined; its OS process id. */
-  | { kind: 'joinAck'; ospid: number }
+  /** Master → new worker: your pid, the topology, the current workers and the master's host. */
+  | { kind: 'join'; pid: number; topology: Topology; lazy: boolean; peers: PeerInfo[]; master: HostIdentity }
+  /** New worker → master: joined; its OS process id and its host. */
+  | { kind: 'joinAck'; ospid: number; host: HostIdentity }
   /** Master → workers: the process table changed. */
   | { kind: 'peers'; peers: PeerInfo[]; removed: number[] }
   /** Worker → master: ask `to` (a lower pid) to connect to `from`. */
@@ -153,9 +154,9 @@ export function encodeMsg(m: Msg): Buffer {
       return out;
     }
     case 'join':
-      return control(K_JOIN, { pid: m.pid, topology: m.topology, lazy: m.lazy, peers: m.peers });
+      return control(K_JOIN, { pid: m.pid, topology: m.topology, lazy: m.lazy, peers: m.peers, master: m.master });
     case 'joinAck':
-      return control(K_JOINACK, m.ospid);
+      return control(K_JOINACK, { ospid: m.ospid, host: m.host });
     case 'peers':
       return control(K_PEERS, { peers: m.peers, removed: m.removed });
     case 'requestConnect':
@@ -217,11 +218,17 @@ function peerInfos(x: unknown, what: string): PeerInfo[] {
   if (!Array.isArray(x)) throw protocolError(`${what} is not a list`);
   for (const p of x as unknown[]) {
     const o = p as Partial<PeerInfo> | null;
-    if (typeof o !== 'object' || o === null || !isPid(o.pid) || typeof o.address !== 'string' || !isPid(o.ospid)) {
-      throw protocolError(`${what} holds an entry that is not {pid, address, ospid}`);
+    if (typeof o !== 'object' || o === null || !isPid(o.pid) || typeof o.address !== 'string' || !isPid(o.ospid) || typeof o.host !== 'string' || typeof o.hostname !== 'string') {
+      throw protocolError(`${what} holds an entry that is not {pid, address, ospid, host, hostname}`);
     }
   }
   return x as PeerInfo[];
+}
+
+function hostIdentity(x: unknown, what: string): HostIdentity {
+  const h = x as Partial<HostIdentity> | null;
+  if (typeof h !== 'object' || h === null || typeof h.key !== 'string' || typeof h.name !== 'string') throw protocolError(`${what} is not a host`);
+  return { key: h.key, name: h.name };
 }
 
 function pidList(x: unknown, what: string): number[] {
@@ -317,10 +324,10 @@ export function decodeMsg(b: Buffer): Msg {
   switch (kind) {
     case K_JOIN:
       if (typeof o !== 'object' || o === null || !isPid(o.pid) || !isTopology(o.topology) || typeof o.lazy !== 'boolean') throw protocolError('bad join');
-      return { kind: 'join', pid: o.pid, topology: o.topology, lazy: o.lazy, peers: peerInfos(o.peers, 'join peers') };
+      return { kind: 'join', pid: o.pid, topology: o.topology, lazy: o.lazy, peers: peerInfos(o.peers, 'join peers'), master: hostIdentity(o.master, 'the master') };
     case K_JOINACK:
-      if (!isPid(body)) throw protocolError('bad joinAck');
-      return { kind: 'joinAck', ospid: body };
+      if (typeof o !== 'object' || o === null || !isPid(o.ospid)) throw protocolError('bad joinAck');
+      return { kind: 'joinAck', ospid: o.ospid, host: hostIdentity(o.host, 'the worker') };
     case K_PEERS:
       if (typeof o !== 'object' || o === null) throw protocolError('bad peers');
       return { kind: 'peers', peers: peerInfos(o.peers, 'peers'), removed: pidList(o.removed, 'removed pids') };

@@ -63,7 +63,7 @@ describe('who may send what', () => {
   });
 
   it('join only from the master, and only before joining', () => {
-    const join: Msg = { kind: 'join', pid: 4, topology: 'all_to_all', lazy: true, peers: [] };
+    const join: Msg = { kind: 'join', pid: 4, topology: 'all_to_all', lazy: true, peers: [], master: { key: 'k', name: 'n' } };
     const h = spies();
     const d = createDispatcher(h);
     setMyid(0);
@@ -80,14 +80,14 @@ describe('who may send what', () => {
     setMyid(1);
     const h = spies();
     const d = createDispatcher(h);
-    d(4, body({ kind: 'joinAck', ospid: 10 }));
+    d(4, body({ kind: 'joinAck', ospid: 10, host: { key: 'k', name: 'n' } }));
     expect(h.joinAck).toHaveBeenCalledTimes(1);
     d(4, body({ kind: 'requestConnect', from: 5, to: 2 }));
     expect(h.requestConnect).not.toHaveBeenCalled();
     d(5, body({ kind: 'requestConnect', from: 5, to: 2 }));
     expect(h.requestConnect).toHaveBeenCalledTimes(1);
     setMyid(3);
-    d(1, body({ kind: 'joinAck', ospid: 10 }));
+    d(1, body({ kind: 'joinAck', ospid: 10, host: { key: 'k', name: 'n' } }));
     expect(h.joinAck).toHaveBeenCalledTimes(1);
   });
 });

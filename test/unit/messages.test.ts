@@ -5,7 +5,11 @@ import { decodeMsg, encodeMsg, type Msg, peekReqId } from '../../src/transport/m
 import { EMPTY_PAYLOAD, PayloadKind } from '../../src/transport/payload.js';
 
 const args = { kind: PayloadKind.V8, bytes: Uint8Array.from([255, 15, 65, 0]) };
-const peers = [{ pid: 2, address: '\0sharedarrays-1-abc', ospid: 4242 }, { pid: 3, address: '10.0.0.3:9001', ospid: 17 }];
+const host = { key: 'boot/pid:[1]/0', name: 'hostA' };
+const peers = [
+  { pid: 2, address: '\0sharedarrays-1-abc', ospid: 4242, host: host.key, hostname: 'hostA' },
+  { pid: 3, address: '10.0.0.3:9001', ospid: 17, host: 'other', hostname: 'hostB' },
+];
 
 const every: Msg[] = [
   { kind: 'call', reqId: 7, mode: 0, rr: null, fnId: 3, fnDef: { kind: 'pkg', path: 'Math.sqrt' }, args },
@@ -18,8 +22,8 @@ const every: Msg[] = [
   { kind: 'owner', reqId: 0, rr: { whence: 1, id: 1 }, op: 0, args: EMPTY_PAYLOAD },
   { kind: 'clients', deltas: [1, 2, 3, 1, 4, 5, 6, -2] },
   { kind: 'forget', fnIds: [1, 2, 300000] },
-  { kind: 'join', pid: 5, topology: 'all_to_all', lazy: true, peers },
-  { kind: 'joinAck', ospid: 31337 },
+  { kind: 'join', pid: 5, topology: 'all_to_all', lazy: true, peers, master: host },
+  { kind: 'joinAck', ospid: 31337, host },
   { kind: 'peers', peers, removed: [4] },
   { kind: 'requestConnect', from: 5, to: 3 },
   { kind: 'connectTo', pid: 6 },
@@ -90,8 +94,10 @@ describe('malformed frames are refused', () => {
   });
 
   it('control bodies of the wrong shape', () => {
-    refused(body({ kind: 'join', pid: -1, topology: 'all_to_all', lazy: true, peers: [] } as never));
-    refused(body({ kind: 'join', pid: 2, topology: 'ring', lazy: true, peers: [] } as never));
+    refused(body({ kind: 'join', pid: -1, topology: 'all_to_all', lazy: true, peers: [], master: host } as never));
+    refused(body({ kind: 'join', pid: 2, topology: 'all_to_all', lazy: true, peers: [] } as never));
+    refused(body({ kind: 'joinAck', ospid: 5 } as never));
+    refused(body({ kind: 'join', pid: 2, topology: 'ring', lazy: true, peers: [], master: host } as never));
     refused(body({ kind: 'peers', peers: [{ pid: 2 }], removed: [] } as never));
     refused(body({ kind: 'requestConnect', from: 2 } as never).subarray(0, 5));
     refused(Buffer.concat([Buffer.from([8, 0, 0, 0]), Buffer.from('not v8 at all')]));
