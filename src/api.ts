@@ -19,6 +19,8 @@ export { procs } from './core/procs.js';
 export { addprocs, rmprocs, interrupt, type AddprocsOptions } from './cluster/master.js';
 export { LocalManager } from './cluster/local-manager.js';
 export { hostname } from './cluster/hostname.js';
+export { SSHManager, type SSHOptions } from './cluster/ssh-manager.js';
+export type { MachineSpec } from './cluster/machine-spec.js';
 export type { ClusterManager, WorkerConfig, LaunchContext, WorkerSettings, ManageOp } from './cluster/cluster-manager.js';
 
 // Remote calls, references and channels

@@ -40,6 +40,11 @@ export interface WorkerConfig {
    * from it, then forwards every other line to this process's stdout as `From worker N:`.
    */
   io?: Readable;
+  /**
+   * The host the master and other workers connect to, with the port the worker announces (a
+   * worker listening on all interfaces cannot tell which of its addresses others reach it by).
+   */
+  connectHost?: string;
   /** More output (the worker's stderr), forwarded the same way. */
   errio?: Readable;
   /**

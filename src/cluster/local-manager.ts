@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { coded } from '../core/errors.js';
 import type { ClusterManager, LaunchContext, ManageOp, WorkerConfig } from './cluster-manager.js';
+import { escalate } from './escalate.js';
 
 /**
  * Julia's LocalManager: `np` worker processes on this host. Each is `node <execArgv>
@@ -67,34 +68,15 @@ export class LocalManager implements ClusterManager {
   }
 
   /** Wait for the worker to exit after it was asked to; then SIGTERM, then SIGKILL, saying so. */
-  async kill(pid: number, config: WorkerConfig): Promise<void> {
+  kill(pid: number, config: WorkerConfig): Promise<void> {
     const child = childOf(config);
     const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit').then(() => undefined);
-    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-      if (await settlesWithin(exited, GRACE_MS)) return;
-      // Say so, as Julia does ("Sending SIGQUIT"): a worker ignoring exit is usually stuck in a loop.
-      process.stderr.write(`rmprocs: worker ${pid} did not exit; sending ${signal}\n`);
-      child.kill(signal);
-    }
-    await exited;
+    return escalate(pid, exited, (signal) => child.kill(signal));
   }
 }
 
-const GRACE_MS = 2000;
-
 function childOf(config: WorkerConfig): ChildProcess {
   return config.userdata as ChildProcess;
-}
-
-/** Whether `p` settles within `ms` (the timer keeps the master alive while it waits). */
-function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    void p.then(() => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
 }
 
 const liveChildren = new Set<ChildProcess>();

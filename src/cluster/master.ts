@@ -10,7 +10,10 @@ import type { Msg } from '../transport/messages.js';
 import { callOn } from '../transport/owner-calls.js';
 import { lastRequestId } from '../transport/requests.js';
 import type { ClusterManager, LaunchContext, WorkerConfig } from './cluster-manager.js';
+import { keepAliveDuring } from './keep-alive.js';
 import { LocalManager } from './local-manager.js';
+import type { MachineSpec } from './machine-spec.js';
+import { SSHManager, type SSHOptions } from './ssh-manager.js';
 import { inheritedExecArgv } from './worker-exec-argv.js';
 import { readWorkerOutput } from './worker-output.js';
 import { workerScript } from './worker-script.js';
@@ -60,7 +63,8 @@ function onlyMaster(): void {
  */
 export function addprocs(n: number, opts?: AddprocsOptions): Promise<number[]>;
 export function addprocs(manager: ClusterManager, opts?: AddprocsOptions): Promise<number[]>;
-export function addprocs(spec: number | ClusterManager, opts: AddprocsOptions = {}): Promise<number[]> {
+export function addprocs(machines: MachineSpec[], opts?: AddprocsOptions & SSHOptions): Promise<number[]>;
+export function addprocs(spec: number | ClusterManager | MachineSpec[], opts: AddprocsOptions & SSHOptions = {}): Promise<number[]> {
   let manager: ClusterManager;
   try {
     onlyMaster();
@@ -70,18 +74,19 @@ export function addprocs(spec: number | ClusterManager, opts: AddprocsOptions = 
     return Promise.reject(e);
   }
   // One addprocs at a time, as in Julia: pids and the broadcast table stay consistent.
-  const run = adding.then(() => addWith(manager, opts));
+  const run = keepAliveDuring(adding.then(() => addWith(manager, opts)));
   adding = run.catch(() => undefined);
   return run;
 }
 
-function managerFor(spec: unknown, opts: AddprocsOptions): ClusterManager {
+function managerFor(spec: unknown, opts: AddprocsOptions & SSHOptions): ClusterManager {
+  if (Array.isArray(spec)) return new SSHManager(spec as MachineSpec[], opts);
   if (typeof spec !== 'object' || spec === null) {
     if (typeof spec !== 'number' || !Number.isSafeInteger(spec) || spec < 1) throw coded(RangeError, 'ERR_INVALID_ARG', `addprocs(n): n must be a positive integer, got ${String(spec)}`);
     return new LocalManager(spec, opts.restrict === undefined ? {} : { restrict: opts.restrict });
   }
   if (typeof (spec as ClusterManager).launch === 'function') return spec as ClusterManager;
-  throw coded(TypeError, 'ERR_INVALID_ARG', 'addprocs: give a number of local workers or a ClusterManager (an object with a launch method)');
+  throw coded(TypeError, 'ERR_INVALID_ARG', 'addprocs: give a number of local workers, a list of machines, or a ClusterManager (an object with a launch method)');
 }
 
 function checkTopology(opts: AddprocsOptions): void {
@@ -149,8 +154,10 @@ async function addWith(manager: ClusterManager, opts: AddprocsOptions): Promise<
 /** Connect to a launched worker, give it its pid and wait until it has joined. */
 async function join(manager: ClusterManager, pid: number, config: WorkerConfig): Promise<void> {
   const output = config.io ? readWorkerOutput(config.io, config.errio, WORKER_TIMEOUT_MS, `worker ${pid}`) : null;
-  const address = config.address ?? (await output?.address);
-  if (address === undefined) throw coded(Error, 'ERR_WORKER_START', `worker ${pid}: its manager gave neither an address nor an output to read it from`);
+  const announced = config.address ?? (await output?.address);
+  if (announced === undefined) throw coded(Error, 'ERR_WORKER_START', `worker ${pid}: its manager gave neither an address nor an output to read it from`);
+  const address = reachable(announced, config.connectHost);
+  config.address = address;
   output?.forwardAs(pid);
   let markLost!: () => void;
   const lost = new Promise<void>((resolve) => (markLost = resolve));
@@ -167,6 +174,13 @@ async function join(manager: ClusterManager, pid: number, config: WorkerConfig):
   await manager.manage?.(pid, config, 'register');
 }
 
+/** `host:port` with the host the manager says others connect to, when it says one. */
+function reachable(announced: string, connectHost: string | undefined): string {
+  const port = /^(?:\[[^\]]*\]|[^:]*):(\d+)$/.exec(announced)?.[1];
+  if (connectHost === undefined || port === undefined) return announced;
+  return `${connectHost.includes(':') ? `[${connectHost}]` : connectHost}:${port}`;
+}
+
 /** A worker of a failed addprocs: forget it and make sure it is gone. */
 async function abandon(manager: ClusterManager, pid: number, config: WorkerConfig): Promise<void> {
   joining.delete(pid);
@@ -175,6 +189,7 @@ async function abandon(manager: ClusterManager, pid: number, config: WorkerConfi
   removeWorker(pid);
   disconnect(pid);
   await manager.manage?.(pid, config, 'deregister');
+  await manager.manage?.(pid, config, 'finalize');
   records.delete(pid);
 }
 
@@ -226,7 +241,7 @@ export async function rmprocs(pids: number | number[], opts: { waitfor?: number 
   const list = checkPids(pids, 'rmprocs', false);
   if (list.includes(1)) process.stderr.write('rmprocs: process 1 not removed\n');
   const targets = list.map((p) => [p, records.get(p)] as const).filter((x): x is readonly [number, WorkerRecord] => x[1] !== undefined);
-  const done = Promise.all(targets.map(([pid, rec]) => removeOne(pid, rec)));
+  const done = keepAliveDuring(Promise.all(targets.map(([pid, rec]) => removeOne(pid, rec))));
   const waitfor = opts.waitfor;
   if (waitfor === undefined) return void (await done);
   if (!(waitfor >= 0)) throw coded(RangeError, 'ERR_INVALID_ARG', `rmprocs: waitfor must be a number of seconds >= 0, got ${String(waitfor)}`);

@@ -1,5 +1,6 @@
 import { fstatSync, readSync } from 'node:fs';
 import net from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { clusterCookie } from '../core/cookie.js';
 import { coded } from '../core/errors.js';
 import { myid, setMyid } from '../core/identity.js';
@@ -65,10 +66,22 @@ function listen(server: net.Server, where: StartSettings['listen']): Promise<str
     } else {
       server.listen(where.port, where.host, () => {
         const a = server.address() as net.AddressInfo;
-        resolve(`${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+        const host = a.address === '0.0.0.0' || a.address === '::' ? reachableAddress() : a.address;
+        resolve(`${host.includes(':') ? `[${host}]` : host}:${a.port}`);
       });
     }
   });
+}
+
+/**
+ * This machine's address for others, when listening on all interfaces: its first non-loopback
+ * IPv4 address (the manager may know better, and says so with connectHost), else its name.
+ */
+function reachableAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return hostname();
 }
 
 export async function runWorker(): Promise<void> {

@@ -100,12 +100,16 @@ function failure(socket: Socket, why: string): Error {
   return coded(Error, 'ERR_PROTOCOL', `connection refused: ${why}`);
 }
 
-async function withTimeout<T>(socket: Socket, work: Promise<T>): Promise<T> {
+/**
+ * Run a handshake with a deadline. `closedWhy` says what a close by the peer means at the moment
+ * it happens (after our proof went out, most likely that the peer refused it).
+ */
+async function withTimeout<T>(socket: Socket, work: Promise<T>, closedWhy: () => string = () => 'connection closed during the handshake'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const closed = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(failure(socket, 'handshake timed out')), HANDSHAKE_TIMEOUT_MS);
     timer.unref();
-    socket.once('close', () => reject(coded(Error, 'ERR_PROTOCOL', 'connection closed during the handshake')));
+    socket.once('close', () => reject(coded(Error, 'ERR_PROTOCOL', closedWhy())));
     socket.once('error', () => undefined);
   });
   try {
@@ -143,6 +147,7 @@ export function acceptHandshake(socket: Socket, cookie: string, myPid: number, v
 /** The connecting side. */
 export function initiateHandshake(socket: Socket, cookie: string, myPid: number, version: string): Promise<Authenticated> {
   const r = reader(socket);
+  let proved = false;
   return withTimeout(
     socket,
     (async () => {
@@ -154,6 +159,7 @@ export function initiateHandshake(socket: Socket, cookie: string, myPid: number,
       const pidBuf = Buffer.alloc(4);
       pidBuf.writeUInt32LE(myPid);
       socket.write(Buffer.concat([pidBuf, nonceI, mac(cookie, 'I', nonceL, nonceI, myPid), versionField(version)]));
+      proved = true;
       const bytes = await r.read(4 + MAC);
       const peerPid = bytes.readUInt32LE(0);
       if (!timingSafeEqual(mac(cookie, 'L', nonceI, nonceL, peerPid), bytes.subarray(4))) {
@@ -161,5 +167,9 @@ export function initiateHandshake(socket: Socket, cookie: string, myPid: number,
       }
       return { peerPid, rest: r.leftover() };
     })(),
+    () =>
+      proved
+        ? 'the peer closed the connection after our proof of the cluster cookie: it does not share this cookie (or it exited)'
+        : 'connection closed during the handshake',
   );
 }

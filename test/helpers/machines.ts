@@ -218,6 +218,8 @@ export class Machines {
   async exec(name: string, command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const child = this.spawn(name, 'bash', ['-c', command], { ...opts, stdin: 'pipe' });
+    // The command may exit without reading its input: that is no error of the test's.
+    child.proc.stdin!.on('error', () => undefined);
     child.proc.stdin!.end(opts.input ?? '');
     let stdout = '';
     child.proc.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
