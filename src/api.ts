@@ -20,6 +20,7 @@ export { addprocs, rmprocs, interrupt, type AddprocsOptions } from './cluster/ma
 export { LocalManager } from './cluster/local-manager.js';
 export { hostname } from './cluster/hostname.js';
 export { SSHManager, type SSHOptions } from './cluster/ssh-manager.js';
+export { SlurmManager, type SlurmOptions } from './cluster/slurm-manager.js';
 export type { MachineSpec } from './cluster/machine-spec.js';
 export type { ClusterManager, WorkerConfig, LaunchContext, WorkerSettings, ManageOp } from './cluster/cluster-manager.js';
 

@@ -1,6 +1,8 @@
 // Workers on other machines over the system ssh: simulated hosts (test/multihost), each with its
 // own sshd, network, PID namespace and /dev/shm. The master runs inside hostA.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { describeMultihost, useHosts } from './helpers/multihost.js';
 import { fixture } from './helpers/child.js';
@@ -70,6 +72,15 @@ describeMultihost('SSHManager on simulated hosts', () => {
     const r = await master('interrupt');
     expect(r.interrupted).toBe('ERR_INTERRUPTED');
     expect(r.after).toBe(2);
+  });
+
+  it('the command with --machine-file "2*hostB hostC" runs the script with those workers', async () => {
+    const file = join(hosts().state, 'cli-machines');
+    writeFileSync(file, '# two on B, one on C\n2*hostB\nhostC\n');
+    const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+    const c = hosts().node('hostA', cli, ['--machine-file', file, `--sshflags=-F ${hosts().sshConfig}`, fixture('cli-hosts.mjs')]);
+    expect(JSON.parse(await c.line())).toEqual({ workers: [2, 3, 4], hosts: ['hostB', 'hostB', 'hostC'] });
+    expect((await c.exited)[0]).toBe(0);
   });
 
   it('kill -9 of the master leaves no process on any host within 5 s, a busy worker included', async () => {

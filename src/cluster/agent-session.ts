@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { PassThrough } from 'node:stream';
 import { coded } from '../core/errors.js';
 import { type AgentCommand, type AgentSettings, formatCommand, parseReport } from './host-agent-protocol.js';
+import { WorkerStreams } from './worker-streams.js';
 
 /**
  * The master's end of one host agent (host-agent-protocol.ts) reached by a command such as
@@ -13,7 +13,7 @@ import { type AgentCommand, type AgentSettings, formatCommand, parseReport } fro
 export class AgentSession {
   readonly proc: ChildProcess;
   /** The workers' outputs, once the agent has said how many it starts. */
-  readonly outputs: PassThrough[] = [];
+  #outputs = new WorkerStreams(0);
   readonly #exited = new Map<number, { done: Promise<void>; resolve: () => void }>();
   #stderr: string[] = [];
   #live = 0;
@@ -38,8 +38,8 @@ export class AgentSession {
       createInterface({ input: proc.stdout!, crlfDelay: Infinity }).on('line', (line) => {
         const r = parseReport(line);
         if (r?.kind === 'started') {
+          s.#outputs = new WorkerStreams(r.count);
           for (let k = 0; k < r.count; k++) {
-            s.outputs.push(new PassThrough());
             let resolveExit!: () => void;
             const done = new Promise<void>((res) => (resolveExit = res));
             s.#exited.set(k, { done, resolve: resolveExit });
@@ -47,16 +47,16 @@ export class AgentSession {
           s.#live = r.count;
           resolve(r.count);
         } else if (r?.kind === 'line') {
-          s.outputs[r.worker]?.write(`${r.line}\n`);
+          s.#outputs.line(r.worker, r.line);
         } else if (r?.kind === 'exit') {
-          s.outputs[r.worker]?.end();
+          s.#outputs.end(r.worker);
           s.#exited.get(r.worker)?.resolve();
         }
       });
     });
     proc.stdin!.write(`${JSON.stringify(settings)}\n`);
     const ended = once(proc, 'exit').then(([code, signal]) => {
-      for (const o of s.outputs) o.end();
+      s.#outputs.endAll();
       for (const e of s.#exited.values()) e.resolve();
       return [code, signal] as [number | null, NodeJS.Signals | null];
     });
@@ -69,6 +69,11 @@ export class AgentSession {
     const why = first === 'timeout' ? `did not start within ${timeoutMs / 1000} s` : exitReason(first[0], first[1]);
     const tail = s.#stderr.join('\n');
     throw coded(Error, 'ERR_WORKER_START', `${what}: ${why}${tail ? `:\n${tail}` : ''}`);
+  }
+
+  /** The workers' outputs (as many as the agent starts). */
+  get outputs(): readonly NodeJS.ReadableStream[] {
+    return this.#outputs.streams;
   }
 
   send(c: AgentCommand): void {
