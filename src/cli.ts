@@ -35,19 +35,16 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  let parsed;
+  const options = {
+    procs: { type: 'string', short: 'p' },
+    'machine-file': { type: 'string' },
+    load: { type: 'string', short: 'L', multiple: true },
+    sshflags: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>;
   try {
-    parsed = parseArgs({
-      options: {
-        procs: { type: 'string', short: 'p' },
-        'machine-file': { type: 'string' },
-        load: { type: 'string', short: 'L', multiple: true },
-        sshflags: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseArgs({ options, allowPositionals: true, strict: true });
   } catch (e) {
     fail((e as Error).message);
   }
