@@ -12,8 +12,11 @@ describeMultihost('SSHManager on simulated hosts', () => {
   const hosts = useHosts(3);
 
   /** Run the master fixture on hostA and collect its JSON lines until "done". */
+  let lines: string[] = [];
+  let errors = '';
   async function master(scenario: string, ...args: string[]): Promise<Record<string, unknown>> {
     const c = hosts().node('hostA', fixture('cluster-master.mjs'), [scenario, hosts().sshConfig, ...args]);
+    lines = c.lines;
     const out: Record<string, unknown> = {};
     for (;;) {
       const line = await c.line().catch((e: Error) => {
@@ -23,7 +26,8 @@ describeMultihost('SSHManager on simulated hosts', () => {
       if (line.startsWith('{')) Object.assign(out, JSON.parse(line));
     }
     const [code] = await c.exited;
-    expect(code, c.stderr()).toBe(0);
+    errors = c.stderr();
+    expect(code, errors).toBe(0);
     return out;
   }
 
@@ -36,6 +40,8 @@ describeMultihost('SSHManager on simulated hosts', () => {
     expect(r.sameHost).toBe(b2);
     for (const t of r.table as number[][]) expect(t).toEqual([b1, b2, c]);
     expect(r.left).toEqual([1]);
+    // What a worker on another host prints reaches the master's stdout, labelled.
+    expect(lines).toContain(`      From worker ${c}:\tprinted on ${c}`);
   });
 
   it('tunnel: workers listening on their loopback only are reached through ssh forwarding', async () => {
@@ -68,10 +74,12 @@ describeMultihost('SSHManager on simulated hosts', () => {
     for (const h of ['hostB', 'hostC']) expect(hosts().processes(h).filter((p) => isSharedarrays(p))).toEqual([]);
   });
 
-  it('interrupt cancels a synchronous loop on a worker of another host, which serves on', async () => {
+  it('interrupt cancels a synchronous loop on a worker of another host, which serves on; rmprocs escalates there', async () => {
     const r = await master('interrupt');
     expect(r.interrupted).toBe('ERR_INTERRUPTED');
     expect(r.after).toBe(2);
+    expect(r.removed).toEqual([1]);
+    expect(errors).toContain('rmprocs: worker 2 did not exit; sending SIGTERM');
   });
 
   it('the command with --machine-file "2*hostB hostC" runs the script with those workers', async () => {
