@@ -70,8 +70,11 @@ describeMultihost('SSHManager on simulated hosts', () => {
     expect(r.badHost).toMatchObject({ code: 'ERR_WORKER_START', message: expect.stringMatching(/nohost\.invalid.*ssh failed/s) });
     expect(r.refusedKey).toMatchObject({ code: 'ERR_WORKER_START', message: expect.stringMatching(/Permission denied/) });
     expect(r.noNode).toMatchObject({ code: 'ERR_WORKER_START', message: expect.stringMatching(/not found/) });
+    expect(r.mixed).toMatchObject({ code: 'ERR_WORKER_START', message: expect.stringContaining('nohost.invalid') });
     expect(r.left).toEqual([1]);
-    for (const h of ['hostB', 'hostC']) expect(hosts().processes(h).filter((p) => isSharedarrays(p))).toEqual([]);
+    await waitFor(() => ['hostB', 'hostC'].every((h) => hosts().processes(h).filter(isSharedarrays).length === 0), {
+      what: 'nothing of a failed addprocs to be left on any host',
+    });
   });
 
   it('interrupt cancels a synchronous loop on a worker of another host, which serves on; rmprocs escalates there', async () => {
