@@ -72,6 +72,44 @@ describe('SharedArray indexing', () => {
     await F.close();
     await B.close();
   });
+
+  it("integer arrays refuse what they cannot hold exactly, as Julia's InexactError does", async () => {
+    const cases = [
+      ['int32', 1.5, /not an integer/],
+      ['int32', 2 ** 31, /holds -2147483648 to 2147483647/],
+      ['uint8', -1, /holds 0 to 255/],
+      ['int8', 128, /holds -128 to 127/],
+      ['uint32', Number.NaN, /not an integer/],
+      ['biguint64', -1n, /holds 0 to/],
+      ['bigint64', 2n ** 63n, /holds/],
+    ] as const;
+    for (const [dtype, v, why] of cases) {
+      const S = await SharedArray.create(dtype, 2);
+      expect(() => (S.set as (...x: unknown[]) => void)(0, v)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_INVALID_VALUE', message: expect.stringMatching(why) }));
+      expect(S.get(0)).toBe(dtype.startsWith('big') ? 0n : 0);
+      await S.close();
+    }
+    const ok = await SharedArray.create('int32', 2);
+    ok.set(0, -(2 ** 31));
+    ok.set(1, 2 ** 31 - 1);
+    expect([...ok.data]).toEqual([-(2 ** 31), 2 ** 31 - 1]);
+    // uint8clamped clamps and rounds: that is what it is for.
+    const c = await SharedArray.create('uint8clamped', 1);
+    c.set(0, 300.7);
+    expect(c.get(0)).toBe(255);
+    await ok.close();
+    await c.close();
+  });
+
+  it('says what it is in messages and template strings', async () => {
+    const S = await SharedArray.create('int32', [3, 4]);
+    const V = await SharedArray.create('float64', 4);
+    expect(`${S}`).toBe('3×4 SharedArray{int32,2}');
+    expect(String(V)).toBe('4-element SharedArray{float64,1}');
+    await V.close();
+    expect(() => V.get(0)).toThrow('this 4-element SharedArray{float64,1} is closed');
+    await S.close();
+  });
 });
 
 describe('SharedArray.reshape', () => {

@@ -38,7 +38,10 @@ export interface PmapOptions<R = unknown> {
   retryDelays?: number[];
   retryCheck?: (state: RetryState, e: Error) => boolean;
   onProgress?: ProgressCallback;
-  /** Draw a progress bar with rate and ETA when stdout is a terminal. */
+  /**
+   * Report progress on stderr: a bar with rate and ETA on a terminal (worker output goes above
+   * it), a plain line every few seconds otherwise (a pipe, a log file, CI). Default false.
+   */
   progress?: boolean;
 }
 

@@ -72,16 +72,40 @@ export function dtypeInfo(dtype: unknown): DTypeInfo {
   );
 }
 
-/** Check that `value` can be stored in an array of `dtype` (bigint for 64-bit integers, number otherwise). */
+/** The values an integer dtype holds exactly (uint8clamped clamps and rounds by design: none). */
+const integerRange: Partial<Record<DType, readonly [number | bigint, number | bigint]>> = {
+  int8: [-128, 127],
+  int16: [-32768, 32767],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint8: [0, 255],
+  uint16: [0, 65535],
+  uint32: [0, 2 ** 32 - 1],
+  bigint64: [-(2n ** 63n), 2n ** 63n - 1n],
+  biguint64: [0n, 2n ** 64n - 1n],
+};
+
+/**
+ * Check that `value` can be stored in an array of `dtype` as it is: a bigint for 64-bit integers,
+ * a number otherwise, and for the integer types an integer they can hold (Julia raises
+ * InexactError rather than truncate or wrap a value silently).
+ */
 export function checkElement(dtype: DType, value: unknown): void {
   const info = table[dtype];
+  const shown = typeof value === 'bigint' ? `${value}n` : typeof value === 'string' ? JSON.stringify(value) : String(value);
   const ok = info.bigint ? typeof value === 'bigint' : typeof value === 'number';
   if (!ok) {
-    const shown = typeof value === 'bigint' ? `${value}n` : typeof value === 'string' ? JSON.stringify(value) : String(value);
     throw coded(
       TypeError,
       'ERR_INVALID_VALUE',
       `cannot store ${shown} (${typeof value}) in a ${dtype} array: expected a ${info.bigint ? 'bigint' : 'number'}`,
     );
+  }
+  const range = integerRange[dtype];
+  if (!range) return;
+  if (typeof value === 'number' && !Number.isInteger(value)) {
+    throw coded(RangeError, 'ERR_INVALID_VALUE', `cannot store ${shown} in a ${dtype} array exactly: it is not an integer (round it first, e.g. Math.round)`);
+  }
+  if ((value as number | bigint) < range[0] || (value as number | bigint) > range[1]) {
+    throw coded(RangeError, 'ERR_INVALID_VALUE', `cannot store ${shown} in a ${dtype} array: it holds ${range[0]} to ${range[1]}`);
   }
 }

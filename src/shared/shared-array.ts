@@ -172,6 +172,11 @@ export class SharedArray<D extends DType> {
     return this.#view === null;
   }
 
+  /** `3×4 SharedArray{int32,2}`: what the array is, for messages and template strings. */
+  toString(): string {
+    return summary(`SharedArray{${this.dtype},${this.dims.length}}`, this.dims);
+  }
+
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     const typeName = `SharedArray{${this.dtype},${this.dims.length}}`;
     const view = this.#view;
@@ -182,7 +187,7 @@ export class SharedArray<D extends DType> {
 
   #live(): TypedArrayOf<D> {
     if (this.#view === null) {
-      throw coded(Error, 'ERR_ARRAY_CLOSED', `this ${formatDims(this.dims)} SharedArray is closed; it cannot be used after close()`);
+      throw coded(Error, 'ERR_ARRAY_CLOSED', `this ${summary(`SharedArray{${this.dtype},${this.dims.length}}`, this.dims)} is closed; it cannot be used after close()`);
     }
     return this.#view;
   }
@@ -193,7 +198,7 @@ export class SharedArray<D extends DType> {
       throw coded(
         RangeError,
         'ERR_NOT_MAPPED',
-        `this ${formatDims(this.dims)} SharedArray is not mapped in this process: it is not a participant (pids ${this.pids.join(', ')}); ` +
+        `this ${summary(`SharedArray{${this.dtype},${this.dims.length}}`, this.dims)} is not mapped in this process: it is not a participant (pids ${this.pids.join(', ')}); ` +
           'pass it to a participant, or create it with this process in `pids`',
       );
     }
