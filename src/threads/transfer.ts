@@ -3,7 +3,7 @@
  *
  * postMessage copies what it clones, except SharedArrayBuffers, which it shares. So before a
  * message is posted, shared memory is replaced by records that carry a SharedArrayBuffer over
- * the same pages (Mapping.threadShare: a second mapping, zero-copy):
+ * the same pages (threadShareOf in src/shared/segment.ts: a second mapping, zero-copy):
  *  - a SharedArray (the thread gets a SharedArray over the same memory; closing it there only
  *    closes the thread's object: the memory belongs to the process's array);
  *  - a typed array, DataView or ArrayBuffer over a SharedArray's memory (S.data, a subarray):
