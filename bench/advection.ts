@@ -6,6 +6,8 @@
  *   distributed     advectionParallel: `@sync @distributed for j` once per time step
  *   shared chunked  advectionShared: one remotecallWait per participant, each its myrange chunk
  *   worker_threads  the same chunks on Node's worker_threads over one SharedArrayBuffer each
+ *   threads         threads.for over j on the package's threads (SHAREDARRAYS_NUM_THREADS = workers)
+ *   shared barrier  one call per participant running every step, a Barrier between steps
  * Julia's figures (seed, 4 processes): serial 830 ms, @distributed 2.5 s, shared 238 ms.
  *
  * One warm-up run of each, then timed runs interleaved in rounds; every version is first checked
@@ -17,10 +19,12 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { addprocs, everywhere, remotecallFetch, rmprocs, SharedArray, workers } from '../src/index.js';
+import { addprocs, Barrier, everywhere, remotecallFetch, rmprocs, SharedArray, workers } from '../src/index.js';
 import { measure } from './advection/measure.js';
 import { checkColumns } from './advection/problem.js';
 import { advectionParallel, advectionSerial, advectionShared, initQ, initU, setVerbose } from './advection/seed.js';
+import { advectionSharedBarrier } from './advection/shared-barrier.js';
+import { advectionThreads } from './advection/threads-for.js';
 import { createThreadAdvection } from './advection/threads.js';
 import { report } from './report.js';
 
@@ -39,8 +43,11 @@ if (!(n >= 2) || !(nw >= 1) || !(runs >= 1)) throw new RangeError('--n must be �
 const dims = [n, n, n];
 console.log(`advection on ${n}×${n}×${n} float64 (${((n ** 3 * 8) / 2 ** 30).toFixed(2)} GiB per array), ${nw} workers, 1 warm-up + ${runs} timed runs`);
 
+// The threads version uses as many threads as there are workers (read at the first nthreads()).
+process.env.SHAREDARRAYS_NUM_THREADS ??= String(nw);
 await addprocs(nw);
 await everywhere(fileURLToPath(new URL('./advection/seed.js', import.meta.url)));
+await everywhere(fileURLToPath(new URL('./advection/shared-barrier.js', import.meta.url)));
 if (values.verbose) {
   setVerbose(true);
   await Promise.all(workers().map((p) => remotecallFetch(setVerbose, p, true)));
@@ -49,6 +56,7 @@ if (values.verbose) {
 const q = await SharedArray.create('float64', dims, { init: initQ });
 const u = await SharedArray.create('float64', dims, { init: initU });
 const threads = await createThreadAdvection({ n, threads: nw });
+const steps = await Barrier.create(q.pids.length);
 try {
   threads.q.set(q.data);
   threads.u.set(u.data);
@@ -61,6 +69,8 @@ try {
     { name: 'distributed', run: () => advectionParallel(q, u) },
     { name: 'shared chunked', run: () => advectionShared(q, u) },
     { name: `worker_threads`, run: () => threads.run() },
+    { name: 'threads', run: () => advectionThreads(q, u) },
+    { name: 'shared barrier', run: () => advectionSharedBarrier(q, u, steps) },
   ];
   let reference: Float64Array | null = null;
   for (const v of versions) {
@@ -87,6 +97,7 @@ try {
   });
 } finally {
   await threads.close();
+  await steps.close();
   await q.close();
   await u.close();
   await rmprocs(workers());

@@ -10,6 +10,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSegments(env, exports);
   InitProcessControl(env, exports);
+  InitFutex(env, exports);
   return exports;
 }
 

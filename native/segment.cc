@@ -1,10 +1,12 @@
-// POSIX shared-memory segments and file mappings exposed as external ArrayBuffers. Mechanism only: every policy decision (sizes, limits, modes, messages a
-// user reads) lives in TypeScript (src/native.ts, src/shared/). Errors carry the errno name as
-// `code` so the TypeScript layer can branch on it.
+// POSIX shared-memory segments and file mappings exposed as external ArrayBuffers, and the same
+// memory as a SharedArrayBuffer for worker threads. Mechanism only: every policy decision (sizes,
+// limits, modes, messages a user reads) lives in TypeScript (src/native.ts, src/shared/). Errors
+// carry the errno name as `code` so the TypeScript layer can branch on it.
 #include <napi.h>
 
 #include "errno-error.h"
 #include "parts.h"
+#include <v8.h>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -17,19 +19,54 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 
 namespace {
 
 // One mmap'ed region. The ArrayBuffer may start after `base` (file offsets need page alignment),
 // so munmap needs the base and the full length. Owned by the ArrayBuffer: freed by its finalizer
-// only, so it lives as long as the buffer, and an explicit unmap (which is handed the live buffer)
-// finds it through napi_wrap instead of a process-wide registry.
+// only, so it lives as long as the buffer, and the functions handed the live buffer (unmap,
+// mappingKind, shareMapping) find it through napi_wrap instead of a process-wide registry.
 struct Mapping {
   void* base;
   size_t maplen;
   bool unmapped;
+  // MAP_SHARED (a segment, a writable file map): the pages can be mapped a second time.
+  bool shared;
+  // The second mapping threads see (ShareMapping), made on first use and held here, strongly,
+  // until the memory is released: `twin` is its base while `twinRef` holds its SharedArrayBuffer.
+  void* twin;
+  napi_ref twinRef;
 };
+
+// Marks the ArrayBuffers this file made, so that a buffer wrapped by anything else is never
+// taken for a Mapping (mappingKind is handed arbitrary buffers).
+constexpr napi_type_tag kMappingTag = {0x5a7d3c1e9b2f4a61ULL, 0x8c04e6d2b3a9f517ULL};
+
+// The Mapping behind `value`, or nullptr when it is not a buffer made here.
+Mapping* MappingOf(Napi::Env env, Napi::Value value) {
+  if (!value.IsArrayBuffer()) return nullptr;
+  bool ours = false;
+  if (napi_check_object_type_tag(env, value, &kMappingTag, &ours) != napi_ok || !ours) return nullptr;
+  void* wrapped = nullptr;
+  if (napi_unwrap(env, value, &wrapped) != napi_ok) return nullptr;
+  return static_cast<Mapping*>(wrapped);
+}
+
+// The threads' mapping gives its pages up when the memory is released (unmap): the range is
+// replaced by private zero pages, so a thread still holding a view writes into memory nobody
+// shares instead of crashing; V8's deleter unmaps the range once every thread has dropped it.
+// Safe because `twinRef` still holds the SharedArrayBuffer here: its deleter cannot have run, so
+// the range is still the twin's. Should the kernel refuse (ENOMEM), the threads keep the shared
+// pages until they drop the buffer, as if the memory had never been released: no crash either way.
+void RetireTwin(napi_env env, Mapping* m) {
+  if (m->twin == nullptr) return;
+  (void)mmap(m->twin, m->maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  napi_delete_reference(env, m->twinRef);
+  m->twin = nullptr;
+  m->twinRef = nullptr;
+}
 
 size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
   if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a number");
@@ -40,16 +77,20 @@ size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
   return static_cast<size_t>(v);
 }
 
-void Finalize(napi_env, void*, void* hint) {
+// The buffer is gone: its mapping goes, and its hold on the threads' SharedArrayBuffer (threads
+// that still use it keep the memory until they drop it). Node runs this on the buffer's own
+// thread, where N-API may be called.
+void Finalize(napi_env env, void*, void* hint) {
   Mapping* m = static_cast<Mapping*>(hint);
   if (!m->unmapped) munmap(m->base, m->maplen);
+  if (m->twinRef != nullptr) napi_delete_reference(env, m->twinRef);
   delete m;
 }
 
 // Wrap [base + delta, base + delta + length) as exactly one external ArrayBuffer. On success the
 // ArrayBuffer owns the mapping; its finalizer munmaps unless unmap() already did.
-Napi::ArrayBuffer Expose(Napi::Env env, void* base, size_t maplen, size_t delta, size_t length) {
-  Mapping* m = new Mapping{base, maplen, false};
+Napi::ArrayBuffer Expose(Napi::Env env, void* base, size_t maplen, size_t delta, size_t length, bool shared) {
+  Mapping* m = new Mapping{base, maplen, false, shared, nullptr, nullptr};
   void* data = static_cast<char*>(base) + delta;
   napi_value ab;
   napi_status status = napi_create_external_arraybuffer(env, data, length, Finalize, m, &ab);
@@ -65,6 +106,7 @@ Napi::ArrayBuffer Expose(Napi::Env env, void* base, size_t maplen, size_t delta,
   }
   // From here the buffer owns `m`. The wrap only lets unmap() find it; no finalizer of its own.
   if (napi_wrap(env, ab, m, nullptr, nullptr, nullptr) != napi_ok) throw Napi::Error::New(env);
+  if (napi_type_tag_object(env, ab, &kMappingTag) != napi_ok) throw Napi::Error::New(env);
   return Napi::ArrayBuffer(env, ab);
 }
 
@@ -139,7 +181,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(env);
   result.Set("name", Napi::String::New(env, name));
   result.Set("fd", Napi::Number::New(env, fd));
-  result.Set("buffer", Expose(env, base, size, 0, size));
+  result.Set("buffer", Expose(env, base, size, 0, size, true));
   return result;
 }
 
@@ -162,25 +204,88 @@ Napi::Value MapFd(const Napi::CallbackInfo& info) {
     int err = errno;
     throw ErrnoError(env, err, "cannot map file");
   }
-  return Expose(env, base, length + delta, delta, length);
+  return Expose(env, base, length + delta, delta, length, writable);
 }
 
 // unmap(buffer) -> boolean: detach the ArrayBuffer (later JS access sees length 0 instead of
-// freed memory) and munmap now. False when it was already unmapped.
+// freed memory) and munmap now, retiring the threads' mapping too (RetireTwin). False when it was
+// already unmapped.
 Napi::Value Unmap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsArrayBuffer()) throw Napi::TypeError::New(env, "unmap expects an ArrayBuffer");
   Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
   if (ab.IsDetached()) return Napi::Boolean::New(env, false);
-  void* wrapped = nullptr;
-  if (napi_unwrap(env, ab, &wrapped) != napi_ok || wrapped == nullptr) {
-    throw Napi::TypeError::New(env, "unmap: this ArrayBuffer is not a mapping");
-  }
-  Mapping* m = static_cast<Mapping*>(wrapped);
+  Mapping* m = MappingOf(env, ab);
+  if (m == nullptr) throw Napi::TypeError::New(env, "unmap: this ArrayBuffer is not a mapping");
   ab.Detach();
   munmap(m->base, m->maplen);
   m->unmapped = true;
+  RetireTwin(env, m);
   return Napi::Boolean::New(env, true);
+}
+
+// mappingKind(buffer) -> "none" (not a buffer made here), "unmapped", "private" (a read-only file
+// map: a copy-on-write copy in this process) or "shared" (shareMapping can give it to threads).
+Napi::Value MappingKind(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Mapping* m = MappingOf(env, info[0]);
+  const char* kind = m == nullptr ? "none" : m->unmapped ? "unmapped" : m->shared ? "shared" : "private";
+  return Napi::String::New(env, kind);
+}
+
+// Node-API has no SharedArrayBuffer over foreign memory (Node 20), so ShareMapping uses V8's
+// BackingStore API directly. A napi_value is a v8::Local's one pointer (js_native_api_v8.h),
+// hence the conversion.
+static_assert(sizeof(v8::Local<v8::Value>) == sizeof(napi_value), "napi_value must be a v8::Local");
+napi_value FromV8(v8::Local<v8::Value> local) {
+  napi_value v;
+  std::memcpy(&v, static_cast<void*>(&local), sizeof v);
+  return v;
+}
+
+// The range behind a threads' SharedArrayBuffer, for its deleter.
+struct TwinRange {
+  void* base;
+  size_t len;
+};
+
+// V8 calls this once the SharedArrayBuffer is unreachable in every thread of the process (its
+// backing store is shared between isolates and counted), on whichever thread drops it last.
+void UnmapTwin(void*, size_t, void* deleter_data) {
+  TwinRange* t = static_cast<TwinRange*>(deleter_data);
+  munmap(t->base, t->len);
+  delete t;
+}
+
+// shareMapping(buffer) -> SharedArrayBuffer over the same memory, for worker threads: a
+// SharedArrayBuffer is posted to threads without a copy, an external ArrayBuffer is not. It gets a
+// mapping of its own (mremap with old_size 0 duplicates a shared mapping), never the buffer's
+// address, so no two buffers of the process share an address. Made once per mapping and kept
+// with it (see Mapping::twinRef). Only for "shared" mappings (see mappingKind).
+Napi::Value ShareMapping(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Mapping* m = MappingOf(env, info[0]);
+  if (m == nullptr || m->unmapped || !m->shared) {
+    throw Napi::TypeError::New(env, "shareMapping expects a live shared mapping (see mappingKind)");
+  }
+  if (m->twinRef != nullptr) {
+    napi_value held;
+    if (napi_get_reference_value(env, m->twinRef, &held) != napi_ok) throw Napi::Error::New(env);
+    return Napi::Value(env, held);
+  }
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  size_t delta = static_cast<size_t>(static_cast<char*>(ab.Data()) - static_cast<char*>(m->base));
+  void* twin = mremap(m->base, 0, m->maplen, MREMAP_MAYMOVE);
+  if (twin == MAP_FAILED) {
+    int err = errno;
+    throw ErrnoError(env, err, "cannot map the memory a second time for threads");
+  }
+  std::unique_ptr<v8::BackingStore> store = v8::SharedArrayBuffer::NewBackingStore(
+      static_cast<char*>(twin) + delta, ab.ByteLength(), UnmapTwin, new TwinRange{twin, m->maplen});
+  napi_value sab = FromV8(v8::SharedArrayBuffer::New(v8::Isolate::GetCurrent(), std::move(store)));
+  if (napi_create_reference(env, sab, 1, &m->twinRef) != napi_ok) throw Napi::Error::New(env);
+  m->twin = twin;
+  return Napi::Value(env, sab);
 }
 
 Napi::Value ShmFreeBytes(const Napi::CallbackInfo& info) {
@@ -194,4 +299,6 @@ void InitSegments(Napi::Env env, Napi::Object exports) {
   exports.Set("mapFd", Napi::Function::New(env, MapFd));
   exports.Set("unmap", Napi::Function::New(env, Unmap));
   exports.Set("shmFreeBytes", Napi::Function::New(env, ShmFreeBytes));
+  exports.Set("mappingKind", Napi::Function::New(env, MappingKind));
+  exports.Set("shareMapping", Napi::Function::New(env, ShareMapping));
 }

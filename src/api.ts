@@ -43,3 +43,23 @@ export { WorkerPool, CachingPool, defaultWorkerPool } from './parallel/pool.js';
 export { SharedArray, sdata, type SharedArrayOptions } from './shared/shared-array.js';
 export { localindices, indexpids } from './shared/localindices.js';
 export type { DType, TypedArrayOf, Element } from './shared/dtype.js';
+
+// Threads and synchronisation
+export { threads, nthreads, threadid, type Threads } from './threads/threads.js';
+export {
+  atomicAdd,
+  atomicSub,
+  atomicCas,
+  atomicXchg,
+  atomicMax,
+  atomicMin,
+  atomicLoad,
+  atomicStore,
+  atomicWait,
+  atomicNotify,
+  type AtomicArray,
+  type IntegerDType,
+  type WaitResult,
+} from './threads/atomics.js';
+export { Barrier, type BarrierOptions } from './threads/barrier.js';
+export { threadcall } from './threads/threadcall.js';

@@ -2,11 +2,15 @@ import { createRequire } from 'node:module';
 import { coded } from './core/errors.js';
 
 /**
- * The native addon, loaded once: shared-memory segments and file mappings (native/segment.cc) and,
- * for workers, interruptible calls and the control-pipe watcher (native/process.cc). It is
- * mechanism only: every check and every message a user reads is made in TypeScript before or after
- * calling it. Its errors carry the errno name as `code` (ENOSPC, EEXIST, ENOENT, ...).
+ * The native addon, loaded once: shared-memory segments and file mappings (native/segment.cc),
+ * futex waits across processes (native/futex.cc) and, for workers, interruptible calls and the
+ * control-pipe watcher (native/process.cc). It is mechanism only: every check and every message a
+ * user reads is made in TypeScript before or after calling it. Its errors carry the errno name as
+ * `code` (ENOSPC, EEXIST, ENOENT, ...).
  */
+export type NativeAddon = NativeSegments & NativeFutex;
+
+/** Shared-memory segments and file mappings (native/segment.cc). */
 export interface NativeSegments {
   /**
    * Create, size, reserve (posix_fallocate) and map a new segment. Its name is already unlinked;
@@ -19,17 +23,42 @@ export interface NativeSegments {
   unmap(buffer: ArrayBuffer): boolean;
   /** Bytes free for an unprivileged user in /dev/shm. */
   shmFreeBytes(): number;
+  /**
+   * What `buffer` is to the addon: not a mapping it made (`none`), one already unmapped, a private
+   * copy-on-write one (a read-only file map) or a shared one, which threads can map too.
+   */
+  mappingKind(buffer: ArrayBufferLike): 'none' | 'unmapped' | 'private' | 'shared';
+  /**
+   * A shared mapping's memory as a SharedArrayBuffer for worker threads: a second mapping of the
+   * same pages, made on the first call and the same one after. `unmap` swaps its pages for private
+   * zero pages (threads still holding views write into memory nobody shares); V8 unmaps it once
+   * no thread holds it.
+   */
+  shareMapping(buffer: ArrayBuffer): SharedArrayBuffer;
 }
 
-let loaded: NativeSegments | undefined;
+/** Futex waits and wakes on an int32 in shared memory, across processes (native/futex.cc). */
+export interface NativeFutex {
+  /**
+   * Block while `a[index] === expected`: 0 woken (or spuriously: re-check), 1 the value was not
+   * `expected`, 2 `timeoutMs` passed (Infinity: no limit).
+   */
+  futexWait(a: Int32Array, index: number, expected: number, timeoutMs: number): 0 | 1 | 2;
+  /** Wake up to `count` waiters on `a[index]`, in any process mapping the memory; how many woke. */
+  futexWake(a: Int32Array, index: number, count: number): number;
+  /** The calling thread's kernel id (gettid); the process id on a main thread. */
+  threadId(): number;
+}
+
+let loaded: NativeAddon | undefined;
 
 /** The addon; throws a coded error naming the fix when it was never built. */
-export function native(): NativeSegments {
+export function native(): NativeAddon {
   if (loaded) return loaded;
   // Relative to the compiled file: dist/src/native.js -> build/Release/sharedarrays.node.
   const require = createRequire(import.meta.url);
   try {
-    loaded = require('../../build/Release/sharedarrays.node') as NativeSegments;
+    loaded = require('../../build/Release/sharedarrays.node') as NativeAddon;
   } catch (e) {
     const err = coded(
       Error,

@@ -87,6 +87,7 @@ const examples: Record<string, string[]> = {
   '13-channels': [],
   '14-remote-references': [],
   '15-cluster-management': [],
+  '17-threads': ['--sleep-ms', '300'],
 };
 
 const runs = new Map<string, Promise<Run>>();
@@ -303,5 +304,17 @@ describe('examples', () => {
     expect(lines).toContain("addprocs(2, { topology: 'master_worker' }) = [5, 6]");
     expect(lines).toContain('worker 5 calls process 1: 1');
     expect(lines).toContainEqual(expect.stringMatching(/^worker 5 calls worker 6: ERROR: .*not connected/));
+  });
+
+  it('17: threads.for writes threadid() into a as the seed shows, and four threadcalls overlap while a timer ticks', async () => {
+    const { lines } = await ran('17-threads');
+    expect(lines.slice(0, 2)).toEqual(['nthreads() = 4', 'threadid() = 1']);
+    expect(block(lines, '10-element SharedArray{float64,1}:', 10)).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 4, 4].map((t) => ` ${t}.0`));
+    const done = lines.filter((l) => /^ {2}call [1-4] done at \d+ ms$/.test(l));
+    expect(done).toHaveLength(4);
+    // The event loop ran while the calls slept in C: the timer ticked before the first one returned.
+    const firstDone = lines.indexOf(done[0]!);
+    expect(lines.slice(0, firstDone)).toContainEqual(expect.stringMatching(/^ {2}tick 1 at \d+ ms$/));
+    expect(lines.at(-1)).toMatch(/^all four done at \d+ ms \(one call sleeps 300 ms\); the timer ticked \d+ times meanwhile$/);
   });
 });

@@ -2,7 +2,7 @@ import { coded, CompositeException } from '../core/errors.js';
 import { clusterCookie } from '../core/cookie.js';
 import { debug } from '../core/debug.js';
 import { type HostIdentity, thisHost } from '../core/host.js';
-import { myid } from '../core/identity.js';
+import { isPoolThread, myid } from '../core/identity.js';
 import { currentTopology, hasExited, peerInfos, removeWorker, setTopology, setWorker, type Topology, workerInfo, workerPids } from '../core/process-table.js';
 import { readDone } from '../refs/replies.js';
 import { dial, disconnect, openAddress, send } from '../transport/connections.js';
@@ -53,6 +53,7 @@ let nextPid = 2;
 let adding: Promise<unknown> = Promise.resolve();
 
 function onlyMaster(): void {
+  if (isPoolThread()) throw coded(Error, 'ERR_THREAD_NOT_IN_CLUSTER', 'a threads.for body cannot add or remove workers: threads do not join the cluster');
   if (myid() !== 1) throw coded(Error, 'ERR_NOT_MASTER', 'Only process 1 can add and remove workers');
 }
 

@@ -39,7 +39,14 @@ export type ErrorCode =
   | 'ERR_PROTOCOL'
   | 'ERR_FRAME_TOO_LARGE'
   | 'ERR_VERSION_MISMATCH'
-  | 'ERR_NOT_SAME_HOST';
+  | 'ERR_NOT_SAME_HOST'
+  | 'ERR_THREAD_EXITED'
+  | 'ERR_THREAD_NOT_IN_CLUSTER'
+  | 'ERR_BARRIER_BROKEN'
+  | 'ERR_BARRIER_TIMEOUT'
+  | 'ERR_FFI_LIBRARY'
+  | 'ERR_FFI_SYMBOL'
+  | 'ERR_FFI_TYPE';
 
 export interface CodedError extends Error {
   code: ErrorCode | string;

@@ -118,20 +118,39 @@ function travelsAsSource(v: unknown): v is Function {
   return typeof v === 'function' && !capturedOf(v) && nameOf(v) === undefined && moduleRefOf(v) === undefined;
 }
 
-function defOf(f: Function, ctx: CodecContext, handOvers?: HandOvers): FnDef {
+/**
+ * What a function is, as it travels: a name every process knows, a module export, or source text
+ * with its `capture` env, whose values are given as they are here (not encoded; `undefined` where
+ * the value is a function travelling as source in `envSrc`). Other processes receive it encoded
+ * (a FnDef); worker threads of this process receive it as it is (src/threads/body.ts).
+ */
+export type FunctionDescription =
+  | { kind: 'src'; src: string; envNames: string[]; envValues: unknown[]; envSrc: (string | null)[] }
+  | { kind: 'mod'; url: string; name: string }
+  | { kind: 'pkg'; path: string };
+
+/** How `f` travels; a TypeError (ERR_UNSHIPPABLE_FUNCTION) when it cannot. */
+export function describeFunction(f: Function): FunctionDescription {
   const c = capturedOf(f);
   if (c) {
     const names = Object.keys(c.env);
-    const values = names.map((n) => (travelsAsSource(c.env[n]) ? undefined : c.env[n]));
+    const envValues = names.map((n) => (travelsAsSource(c.env[n]) ? undefined : c.env[n]));
     const envSrc = names.map((n) => (travelsAsSource(c.env[n]) ? sourceOf(c.env[n] as Function) : null));
-    // Encoded like an argument list, so a captured value may itself be a (named, module or captured) function.
-    return { kind: 'src', src: sourceOf(c.f), envNames: names, env: encodeArgs(values, ctx, 'captured values', handOvers), envSrc };
+    return { kind: 'src', src: sourceOf(c.f), envNames: names, envValues, envSrc };
   }
   const path = nameOf(f);
   if (path) return { kind: 'pkg', path };
   const m = moduleRefOf(f);
   if (m) return { kind: 'mod', url: m.url, name: m.name };
-  return { kind: 'src', src: sourceOf(f), envNames: [], env: null, envSrc: [] };
+  return { kind: 'src', src: sourceOf(f), envNames: [], envValues: [], envSrc: [] };
+}
+
+function defOf(f: Function, ctx: CodecContext, handOvers?: HandOvers): FnDef {
+  const d = describeFunction(f);
+  if (d.kind !== 'src') return d;
+  // Encoded like an argument list, so a captured value may itself be a (named, module or captured) function.
+  const env = capturedOf(f) ? encodeArgs(d.envValues, ctx, 'captured values', handOvers) : null;
+  return { kind: 'src', src: d.src, envNames: d.envNames, env, envSrc: d.envSrc };
 }
 
 /** Check on the caller's side, before anything is sent, that `f` can travel. */
@@ -162,21 +181,29 @@ export function functionRef(f: Function, pid: number, handOvers?: HandOvers): { 
 
 // --- the receiving side ------------------------------------------------------------------------------
 
-function materialize(def: FnDef, ctx: CodecContext): Function {
-  switch (def.kind) {
+/**
+ * The function a description names, looked up or compiled here (a module export needs its module
+ * loaded here first). Values and sources of the env must match its names one for one.
+ */
+export function materializeFunction(d: FunctionDescription): Function {
+  switch (d.kind) {
     case 'pkg':
-      return functionNamed(def.path);
+      return functionNamed(d.path);
     case 'mod':
-      return loadedExport(def.url, def.name);
-    case 'src': {
-      if (def.envNames.length === 0) return compileFunction(def.src);
-      const values = def.env ? decodeArgs(def.env, ctx) : [];
-      if (values.length !== def.envNames.length || def.envSrc.length !== def.envNames.length) {
-        throw coded(Error, 'ERR_PROTOCOL', 'malformed message from peer: a captured env whose names and values do not match');
-      }
-      return compileFunction(def.src, { names: def.envNames, values, sources: def.envSrc });
-    }
+      return loadedExport(d.url, d.name);
+    case 'src':
+      if (d.envNames.length === 0) return compileFunction(d.src);
+      return compileFunction(d.src, { names: d.envNames, values: d.envValues, sources: d.envSrc });
   }
+}
+
+function materialize(def: FnDef, ctx: CodecContext): Function {
+  if (def.kind !== 'src') return materializeFunction(def);
+  const envValues = def.env && def.envNames.length > 0 ? decodeArgs(def.env, ctx) : [];
+  if (def.envNames.length > 0 && (envValues.length !== def.envNames.length || def.envSrc.length !== def.envNames.length)) {
+    throw coded(Error, 'ERR_PROTOCOL', 'malformed message from peer: a captured env whose names and values do not match');
+  }
+  return materializeFunction({ kind: 'src', src: def.src, envNames: def.envNames, envValues, envSrc: def.envSrc });
 }
 
 /** The function a call from `from` names. */

@@ -47,6 +47,30 @@ export class Mapping {
 }
 
 /**
+ * The memory of `buffer` as worker threads receive it, when `buffer` is a mapping's (S.data's
+ * buffer, whatever view of it a user holds): a SharedArrayBuffer over a second mapping of the same
+ * pages, one per mapping (native/segment.cc keeps it with the mapping and lets go of its pages
+ * when the memory is released). Null for any other buffer, which travels as a copy.
+ */
+export function threadShareOf(buffer: ArrayBufferLike): SharedArrayBuffer | null {
+  if (buffer instanceof SharedArrayBuffer) return null;
+  switch (native().mappingKind(buffer)) {
+    case 'none':
+      return null;
+    case 'unmapped':
+      throw coded(Error, 'ERR_ARRAY_CLOSED', 'this shared memory has been released (its SharedArray was closed); it cannot be sent to a thread');
+    case 'private':
+      throw coded(
+        TypeError,
+        'ERR_UNSERIALIZABLE',
+        'cannot send a read-only file mapping (mode r) to a thread: it is a private copy of the file in this process; open the file with mode r+ to share it with threads',
+      );
+    case 'shared':
+      return native().shareMapping(buffer as ArrayBuffer);
+  }
+}
+
+/**
  * The largest external ArrayBuffer this Node accepts: buffer.constants.MAX_LENGTH (4 GiB on
  * Node 20). Beyond it Node refuses the buffer after the memory is mapped, so check first.
  */

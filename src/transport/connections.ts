@@ -2,7 +2,7 @@ import net from 'node:net';
 import { coded, ProcessExitedException } from '../core/errors.js';
 import { clusterCookie } from '../core/cookie.js';
 import { debug } from '../core/debug.js';
-import { myid } from '../core/identity.js';
+import { isPoolThread, myid } from '../core/identity.js';
 import { currentTopology, hasExited, markExited, workerInfo } from '../core/process-table.js';
 import { packageVersion } from '../core/version.js';
 import { type Carrier, Connection } from './connection.js';
@@ -75,8 +75,21 @@ const peers = new Map<number, Peer>();
 /** Waits on this process's own stores that another process may complete (see awaitingHere). */
 let waitsHere = 0;
 
+/** A pool thread of threads.for has no connections: it shares its process's pid, not its sockets. */
+function assertClusterMember(): void {
+  if (isPoolThread()) {
+    throw coded(
+      Error,
+      'ERR_THREAD_NOT_IN_CLUSTER',
+      'a threads.for body cannot reach other processes: threads do not join the cluster. ' +
+        'Make remote calls from the main thread, before or after threads.for; threads share memory instead (SharedArray, Barrier, atomics)',
+    );
+  }
+}
+
 /** The live peer for `pid`, connecting lazily if topology allows. Throws for dead or unknown pids. */
 function peerFor(pid: number): Peer {
+  assertClusterMember();
   const existing = peers.get(pid);
   if (existing) return existing;
   if (hasExited(pid)) throw new ProcessExitedException(pid);
@@ -143,6 +156,7 @@ export function openAddress(address: string): Promise<Carrier> {
  * while a dial or a connection exists. Rejects (and fails what waits on `pid`) when it cannot.
  */
 export async function dial(pid: number, open: () => Promise<Carrier>): Promise<void> {
+  assertClusterMember();
   const p = peers.get(pid) ?? newPeer(pid);
   // One connection per pair. Two workers that call each other first at the same moment race:
   // the lower one dials for itself and again on the master's connectTo. A second connection
