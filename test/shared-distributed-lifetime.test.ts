@@ -86,7 +86,7 @@ describe('close on the creator releases every participant', () => {
       }, w);
       expect(seen.closed).toBe(true);
       expect(seen.code).toBe('ERR_ARRAY_CLOSED');
-      expect(seen.message).toMatch(/16×16 SharedArray is closed/);
+      expect(seen.message).toMatch(/16×16 SharedArray\{int32,2\} is closed/);
     }
     // close is idempotent.
     await S.close();
