@@ -125,7 +125,7 @@ describe('with workers', () => {
   it('rmprocs escalates on a worker that ignores exit, and waitfor rejects meanwhile', async () => {
     const [w] = await addprocs(1);
     const ospid = await remotecallFetch(() => process.pid, w!);
-    const stderr = vi.spyOn(process.stderr, 'write');
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       // Stuck in synchronous code: the exit message is never read.
       remoteDo(() => {
@@ -150,7 +150,7 @@ describe('with workers', () => {
 
   it('a cooperative worker leaves without escalation; rmprocs of unknown or master pids is a no-op', async () => {
     const [w] = await addprocs(1);
-    const stderr = vi.spyOn(process.stderr, 'write');
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       await rmprocs([w!, 1, 77]);
     } finally {

@@ -89,7 +89,7 @@ describe('RemoteException', () => {
   });
 
   it('remoteDo errors are printed on the worker (and reach the master as worker output)', async () => {
-    const out = vi.spyOn(process.stdout, 'write');
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       remoteDo(() => {
         throw new Error('remoteDo failure 1234');
@@ -104,7 +104,7 @@ describe('RemoteException', () => {
   });
 
   it('a stray unhandled rejection in user code is printed on the worker, which serves on', async () => {
-    const out = vi.spyOn(process.stdout, 'write');
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       remoteDo(() => {
         void Promise.reject(new Error('stray 5678'));

@@ -4,6 +4,7 @@
 // convention). Nothing here measures time: balance is asserted by who did which item.
 import { describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { captureOutput } from './helpers/output.js';
 import { useWorkers } from './helpers/cluster.js';
 import { rejection } from './helpers/rejection.js';
 import { gone, waitFor } from './helpers/wait.js';
@@ -242,7 +243,14 @@ describe('worker death (F16, reference 3.5)', () => {
       // idle worker at the start) and dies on it.
       const v = await victim();
       expect(workers()).toContain(v.pid);
-      const out = await pmap(dieOn(v.pid), range(0, 20), { batchSize, retryDelays: [0, 0, 0] });
+      const printed = captureOutput();
+      let out: number[][];
+      try {
+        out = await pmap(dieOn(v.pid), range(0, 20), { batchSize, retryDelays: [0, 0, 0] });
+        await waitFor(() => printed.text().includes(`Worker ${v.pid} terminated.`), { what: 'the death to be reported' });
+      } finally {
+        printed.restore();
+      }
       expect(out.map((r) => r[1])).toEqual([...range(0, 20)]);
       expect(out.every((r) => ws.includes(r[0]!))).toBe(true);
       await waitFor(() => gone(v.ospid), { what: 'the killed worker to be gone' });
@@ -252,7 +260,14 @@ describe('worker death (F16, reference 3.5)', () => {
 
   it('without retries, pmap rejects with ProcessExitedException', async () => {
     const v = await victim();
-    const e = await rejection(pmap(dieOn(v.pid), range(0, 20)));
+    const printed = captureOutput();
+    let e: unknown;
+    try {
+      e = await rejection(pmap(dieOn(v.pid), range(0, 20)));
+      await waitFor(() => printed.text().includes(`Worker ${v.pid} terminated.`), { what: 'the death to be reported' });
+    } finally {
+      printed.restore();
+    }
     expect(e).toBeInstanceOf(ProcessExitedException);
     expect((e as PE).pid).toBe(v.pid);
     await waitFor(() => gone(v.ospid), { what: 'the killed worker to be gone' });

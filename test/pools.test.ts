@@ -3,6 +3,7 @@
 // Shipped functions use only locals and capture()d values (see the suite's convention).
 import { describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { captureOutput } from './helpers/output.js';
 import { useWorkers } from './helpers/cluster.js';
 import { rejection } from './helpers/rejection.js';
 import { gone, waitFor } from './helpers/wait.js';
@@ -178,8 +179,14 @@ describe('dead workers', () => {
     const caching = new CachingPool([v!]);
     expect(defaultWorkerPool().workers()).toContain(v);
     expect(pool.length).toBe(3);
-    process.kill(ospid, 'SIGKILL');
-    await waitFor(() => !workers().includes(v!), { what: 'the killed worker to leave workers()' });
+    const out = captureOutput();
+    try {
+      process.kill(ospid, 'SIGKILL');
+      await waitFor(() => !workers().includes(v!), { what: 'the killed worker to leave workers()' });
+      expect(out.text()).toContain(`Worker ${v} terminated.`);
+    } finally {
+      out.restore();
+    }
     await waitFor(() => gone(ospid), { what: 'the OS process to be gone' });
     expect(pool.workers()).toEqual(ws);
     expect(pool.length).toBe(2);
@@ -202,8 +209,14 @@ describe('dead workers', () => {
     const pool = new WorkerPool([v!]);
     const p = await pool.take();
     const waiting = rejection(pool.take());
-    process.kill(ospid, 'SIGKILL');
-    await waitFor(() => !workers().includes(v!), { what: 'the killed worker to leave workers()' });
+    const out = captureOutput();
+    try {
+      process.kill(ospid, 'SIGKILL');
+      await waitFor(() => !workers().includes(v!), { what: 'the killed worker to leave workers()' });
+      expect(out.text()).toContain(`Worker ${v} terminated.`);
+    } finally {
+      out.restore();
+    }
     pool.put(p); // what a finished (failed) call does: waiters re-check and find no worker
     expect(((await waiting) as Coded).code).toBe('ERR_NO_WORKERS');
     await waitFor(() => gone(ospid), { what: 'the OS process to be gone' });

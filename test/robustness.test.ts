@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as sa from 'sharedarrays';
 import { removeAllWorkers } from './helpers/cluster.js';
+import { captureOutput } from './helpers/output.js';
 import { rejection } from './helpers/rejection.js';
 import { loadRefStore, storeSize, stored } from './helpers/refs.js';
 import { waitFor } from './helpers/wait.js';
@@ -68,8 +69,14 @@ describe('a worker-to-worker call to a worker that died first', () => {
     const [victim] = await addprocs(1);
     const caller = ws[2]!;
     const ospid = await remotecallFetch(() => process.pid, victim!);
-    process.kill(ospid, 'SIGKILL');
-    await waitFor(() => !workers().includes(victim!), { what: 'the master to see the death' });
+    const out = captureOutput();
+    try {
+      process.kill(ospid, 'SIGKILL');
+      await waitFor(() => !workers().includes(victim!), { what: 'the master to see the death' });
+      expect(out.text()).toContain(`Worker ${victim} terminated.`);
+    } finally {
+      out.restore();
+    }
     const err = await remotecallFetch(
       async (p: number) => {
         try {

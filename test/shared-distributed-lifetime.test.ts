@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
 import { removeAllWorkers } from './helpers/cluster.js';
+import { captureOutput } from './helpers/output.js';
 import { startFixture } from './helpers/child.js';
 import { gone, waitFor } from './helpers/wait.js';
 
@@ -131,9 +132,14 @@ describe('a crashed worker (SIGKILL mid-use)', () => {
     const mine = S.pids.indexOf(victim!);
     await waitFor(() => S.data[1023]! > 3, { what: 'the victim to write' });
     expect(mine).toBe(2);
-    process.kill(victimOs, 'SIGKILL');
-    await expect(busy.fetch()).rejects.toBeInstanceOf(sa.ProcessExitedException);
-    await waitFor(() => gone(victimOs), { what: 'the victim to die' });
+    const out = captureOutput();
+    try {
+      process.kill(victimOs, 'SIGKILL');
+      await expect(busy.fetch()).rejects.toBeInstanceOf(sa.ProcessExitedException);
+      await waitFor(() => gone(victimOs) && out.text().includes(`Worker ${victim} terminated.`), { what: 'the victim to die' });
+    } finally {
+      out.restore();
+    }
     // The master and another participant still read and write, and see each other.
     S.set(0, 41);
     expect(await remotecallFetch((A: SA<'int32'>) => A.get(0) + 1, ws[0]!, S)).toBe(42);

@@ -2,6 +2,7 @@
 // so do later calls, and the rest of the cluster serves on.
 import { describe, expect, it, vi } from 'vitest';
 import * as sa from 'sharedarrays';
+import { captureOutput } from './helpers/output.js';
 import { useWorkers } from './helpers/cluster.js';
 import { gone, waitFor } from './helpers/wait.js';
 
@@ -27,7 +28,7 @@ describe('a worker killed mid-call', () => {
     const done = remotecall(() => 'fetched before', dead);
     expect(await done.fetch()).toBe('fetched before');
     const rc = await RemoteChannel.create<number>(() => new Channel(1), dead);
-    const stderr = vi.spyOn(process.stderr, 'write');
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       const never = () => new Promise<never>(() => undefined);
       const pending = [
@@ -69,8 +70,14 @@ describe('a worker killed mid-call', () => {
   it('a worker that exits inside a call', async () => {
     const w = ws[1]!;
     const ospid = await remotecallFetch(() => process.pid, w);
-    await exited(remotecallFetch(() => process.exit(3), w), w);
-    await waitFor(() => gone(ospid) && !workers().includes(w), { what: 'the worker to be gone' });
+    const out = captureOutput();
+    try {
+      await exited(remotecallFetch(() => process.exit(3), w), w);
+      await waitFor(() => gone(ospid) && !workers().includes(w), { what: 'the worker to be gone' });
+      expect(out.text()).toContain(`Worker ${w} terminated.`);
+    } finally {
+      out.restore();
+    }
     expect(await remotecallFetch(() => myid(), ws[2]!)).toBe(ws[2]);
   });
 
@@ -89,14 +96,20 @@ describe('a worker killed mid-call', () => {
       gate,
     );
     await gate.take();
-    process.kill(ospid, 'SIGKILL');
-    await exited(inFlight, callee);
+    const out = captureOutput();
+    try {
+      process.kill(ospid, 'SIGKILL');
+      await exited(inFlight, callee);
+      await waitFor(() => out.text().includes(`Worker ${callee} terminated.`), { what: 'the death to be reported' });
+    } finally {
+      out.restore();
+    }
     expect(await remotecallFetch(() => myid(), caller)).toBe(caller);
   });
 
   it('rmprocs of a worker with calls in flight fails them with ProcessExitedException, silently', async () => {
     const w = ws[2]!;
-    const stderr = vi.spyOn(process.stderr, 'write');
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       const outcome = exited(remotecallFetch(() => new Promise<never>(() => undefined), w), w);
       expect(await remotecallFetch(() => myid(), w)).toBe(w);

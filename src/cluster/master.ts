@@ -35,6 +35,8 @@ export interface AddprocsOptions {
 interface WorkerRecord {
   manager: ClusterManager;
   config: WorkerConfig;
+  /** It has joined (a worker lost while joining fails its addprocs instead of being reported). */
+  joined: boolean;
   removing: boolean;
   /** Settles when the connection to the worker is gone. */
   lost: Promise<void>;
@@ -162,7 +164,8 @@ async function join(manager: ClusterManager, pid: number, config: WorkerConfig):
   output?.forwardAs(pid);
   let markLost!: () => void;
   const lost = new Promise<void>((resolve) => (markLost = resolve));
-  records.set(pid, { manager, config, removing: false, lost, markLost });
+  const rec: WorkerRecord = { manager, config, joined: false, removing: false, lost, markLost };
+  records.set(pid, rec);
   await dial(pid, () => (manager.connect ? manager.connect(pid, config) : openAddress(address)));
   const joined = new Promise<Joined>((resolve) => joining.set(pid, resolve));
   const { topology, lazy } = currentTopology();
@@ -172,6 +175,7 @@ async function join(manager: ClusterManager, pid: number, config: WorkerConfig):
   joining.delete(pid);
   config.ospid = ospid;
   setWorker({ pid, address, ospid, host: host.key, hostname: host.name });
+  rec.joined = true;
   await manager.manage?.(pid, config, 'register');
 }
 
@@ -320,7 +324,7 @@ export function masterLostWorker(pid: number): void {
   const rec = records.get(pid);
   if (!rec) return;
   rec.markLost();
-  if (rec.removing) return;
+  if (rec.removing || !rec.joined) return;
   process.stderr.write(`Worker ${pid} terminated.\n`);
   void rec.manager.manage?.(pid, rec.config, 'deregister');
   forget(pid, rec);
