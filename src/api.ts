@@ -39,3 +39,8 @@ export { WorkerPool, CachingPool, defaultWorkerPool } from './parallel/pool.js';
 export { SharedArray, sdata, type SharedArrayOptions } from './shared/shared-array.js';
 export { localindices, indexpids } from './shared/localindices.js';
 export type { DType, TypedArrayOf, Element } from './shared/dtype.js';
+
+// DArray
+export { DArray, type DArrayOptions } from './darray/darray.js';
+export { dzeros, dones, dfill, drand, drandn, distribute, type DistributeOptions } from './darray/constructors.js';
+export { localpart } from './darray/localpart.js';
