@@ -18,12 +18,12 @@ import { allocate, dtypeOfArray } from './typed.js';
  */
 
 /** A DArray of zeros (default float64). */
-export function dzeros<D extends DType = 'float64'>(dims: number | number[], opts: DArrayOptions<D> = {}): Promise<DArray<D>> {
+export async function dzeros<D extends DType = 'float64'>(dims: number | number[], opts: DArrayOptions<D> = {}): Promise<DArray<D>> {
   return DArray.filled(layoutFor<D>(dims, opts), { kind: 'zeros' });
 }
 
 /** A DArray of ones (1n for the 64-bit integer dtypes). */
-export function dones<D extends DType = 'float64'>(dims: number | number[], opts: DArrayOptions<D> = {}): Promise<DArray<D>> {
+export async function dones<D extends DType = 'float64'>(dims: number | number[], opts: DArrayOptions<D> = {}): Promise<DArray<D>> {
   const layout = layoutFor<D>(dims, opts);
   return DArray.filled(layout, { kind: 'fill', value: dtypeInfo(layout.dtype).bigint ? 1n : 1 });
 }
@@ -32,7 +32,7 @@ export function dones<D extends DType = 'float64'>(dims: number | number[], opts
  * A DArray with every element `v` (the seed's `dfill(v, args) = DArray(I -> fill(v, map(length,
  * I)), args)`); the dtype defaults to float64, or bigint64 for a bigint `v`.
  */
-export function dfill<D extends DType = 'float64'>(v: number | bigint, dims: number | number[], opts: DArrayOptions<D> = {}): Promise<DArray<D>> {
+export async function dfill<D extends DType = 'float64'>(v: number | bigint, dims: number | number[], opts: DArrayOptions<D> = {}): Promise<DArray<D>> {
   const dtype = (opts.dtype ?? (typeof v === 'bigint' ? 'bigint64' : 'float64')) as D;
   const layout = layoutFor<D>(dims, { ...opts, dtype });
   checkElement(layout.dtype, v);
@@ -40,12 +40,12 @@ export function dfill<D extends DType = 'float64'>(v: number | bigint, dims: num
 }
 
 /** Uniform random numbers in [0, 1) (floats), or over the whole range of an integer dtype. */
-export function drand<D extends DType = 'float64'>(dims: number | number[], opts: DArrayOptions<D> = {}): Promise<DArray<D>> {
+export async function drand<D extends DType = 'float64'>(dims: number | number[], opts: DArrayOptions<D> = {}): Promise<DArray<D>> {
   return DArray.filled(layoutFor<D>(dims, opts), { kind: 'rand' });
 }
 
 /** Standard normal random numbers (float64 or float32). */
-export function drandn<D extends DType = 'float64'>(dims: number | number[], opts: DArrayOptions<D> = {}): Promise<DArray<D>> {
+export async function drandn<D extends DType = 'float64'>(dims: number | number[], opts: DArrayOptions<D> = {}): Promise<DArray<D>> {
   const layout = layoutFor<D>(dims, opts);
   if (!dtypeInfo(layout.dtype).float) {
     throw coded(TypeError, 'ERR_INVALID_DTYPE', `drandn makes normally distributed floats: dtype must be float64 or float32, got ${layout.dtype}`);
