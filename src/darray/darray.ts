@@ -107,7 +107,7 @@ export class DArray<D extends DType = DType> extends RemoteRef {
       dropEverywhere(N.rr, layout.pids);
       throw e;
     }
-    addHeld(N.rr, myid(), () => dropEverywhere(N.rr, layout.pids));
+    addHeld(N.rr, myid(), releaser(N.rr, layout.pids));
     N.track(1);
     return N;
   }
@@ -136,13 +136,13 @@ export class DArray<D extends DType = DType> extends RemoteRef {
    * The elements at the selection — per dimension a Range (ascending) or one index — column-major
    * in a new typed array. Only the blocks it touches are asked, one request each.
    */
-  slice(...idx: (Range | number)[]): Promise<TypedArrayOf<D>> {
+  async slice(...idx: (Range | number)[]): Promise<TypedArrayOf<D>> {
     this.#live('slice');
     return readSelection(this, selectionFor(this.dims, idx));
   }
 
   /** Every element, gathered here (Julia's `convert(Array, D)`), column-major. */
-  toArray(): Promise<TypedArrayOf<D>> {
+  async toArray(): Promise<TypedArrayOf<D>> {
     this.#live('toArray');
     return readSelection(
       this,
@@ -316,6 +316,15 @@ export function layoutFor<D extends DType>(dims: unknown, opts: DArrayOptions<D>
 /** A block's ranges as the numbers they travel as. */
 function bounds(I: readonly Range[]): number[] {
   return I.flatMap((r) => [r.start, r.stop]);
+}
+
+/**
+ * What frees the blocks once no process holds the DArray. Made out here: a closure made inside
+ * `build` would share its scope with the ones that use the new DArray, so the store would keep
+ * the DArray alive, and it would never be collected.
+ */
+function releaser(rr: RRID, pids: readonly number[]): () => void {
+  return () => dropEverywhere(rr, pids);
 }
 
 /** Free every block of `rr`, without waiting (an owner that has exited has nothing to free). */
