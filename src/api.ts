@@ -42,5 +42,5 @@ export type { DType, TypedArrayOf, Element } from './shared/dtype.js';
 
 // DArray
 export { DArray, type DArrayOptions } from './darray/darray.js';
-export { dzeros, dones, dfill, drand, drandn, distribute, type DistributeOptions } from './darray/constructors.js';
+export { dzeros, dones, dfill, drand, drandn, distribute, type DistributeOptions, type DTypeOfSource } from './darray/constructors.js';
 export { localpart } from './darray/localpart.js';

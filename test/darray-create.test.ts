@@ -7,7 +7,7 @@ import * as sa from 'sharedarrays';
 import { useWorkers } from './helpers/cluster.js';
 import { blockCounts, loadBlockStore, noBlocksLeft } from './helpers/darray.js';
 
-const { DArray, dzeros, dones, dfill, drand, drandn, distribute, localpart, localindices, procs, myid, range, capture, remotecallFetch, SharedArray } = sa;
+const { DArray, dzeros, dones, dfill, drand, drandn, distribute, localpart, localindices, procs, myid, capture, remotecallFetch, SharedArray } = sa;
 
 const w = useWorkers(4);
 beforeAll(loadBlockStore);

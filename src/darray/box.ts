@@ -12,7 +12,9 @@ export interface Elements {
   readonly length: number;
   [k: number]: number | bigint;
   subarray(begin: number, end: number): Elements;
-  set(src: Elements, offset: number): void;
+  // `never`: each typed array's `set` takes its own kind of elements; copyBox only ever passes
+  // a subarray of the same dtype.
+  set(src: never, offset: number): void;
 }
 
 // Below this run length a plain loop beats subarray + set (a view object per column).
@@ -48,7 +50,7 @@ export function copyBox(
       t += ((at[d] as number) + (idx[d] as number)) * (dstStride[d] as number);
     }
     if (step === 1 && run >= SET_MIN) {
-      dst.set(src.subarray(s, s + run), t);
+      dst.set(src.subarray(s, s + run) as never, t);
     } else {
       for (let k = 0; k < run; k++) dst[t + k] = src[s + k * step] as number;
     }

@@ -61,11 +61,38 @@ export interface DistributeOptions {
   dist?: number[];
 }
 
+/** The dtype of a typed array type (or a SharedArray's), for distribute's result. */
+export type DTypeOfSource<A> = A extends SharedArray<infer D>
+  ? D
+  : A extends Float64Array
+    ? 'float64'
+    : A extends Float32Array
+      ? 'float32'
+      : A extends Int8Array
+        ? 'int8'
+        : A extends Int16Array
+          ? 'int16'
+          : A extends Int32Array
+            ? 'int32'
+            : A extends Uint8ClampedArray
+              ? 'uint8clamped'
+              : A extends Uint8Array
+                ? 'uint8'
+                : A extends Uint16Array
+                  ? 'uint16'
+                  : A extends Uint32Array
+                    ? 'uint32'
+                    : A extends BigInt64Array
+                      ? 'bigint64'
+                      : A extends BigUint64Array
+                        ? 'biguint64'
+                        : DType;
+
 /**
  * A DArray holding a copy of `a` (a typed array, read column-major with `dims`, or a SharedArray
  * mapped here): each block is sent to its owner, in pieces under the message size limit.
  */
-export async function distribute(a: ArrayBufferView | SharedArray<DType>, opts: DistributeOptions = {}): Promise<DArray> {
+export async function distribute<A extends ArrayBufferView | SharedArray<DType>>(a: A, opts: DistributeOptions = {}): Promise<DArray<DTypeOfSource<A>>> {
   const { data, dtype, dims } = source(a, opts.dims);
   const layout = layoutFor(dims, { procs: opts.procs, dist: opts.dist, dtype } as DArrayOptions);
   const D = await DArray.filled(layout, { kind: 'zeros' });
@@ -86,7 +113,7 @@ export async function distribute(a: ArrayBufferView | SharedArray<DType>, opts: 
     await D.close();
     throw e;
   }
-  return D;
+  return D as DArray<DTypeOfSource<A>>;
 }
 
 function source(a: unknown, dims: unknown): { data: TypedArrayOf<DType>; dtype: DType; dims: readonly number[] } {

@@ -40,8 +40,8 @@ interface Blocked {
  * a participant. `localindices(D)`: the index ranges of this process's block of a DArray, one per
  * dimension; empty ranges where it owns no block.
  */
-export function localindices(S: Participated): Range;
 export function localindices(D: Blocked): Range[];
+export function localindices(S: Participated): Range;
 export function localindices(S: Participated | Blocked): Range | Range[] {
   if ('indices' in S) {
     const k = S.pids.indexOf(myid());

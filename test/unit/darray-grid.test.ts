@@ -1,7 +1,7 @@
 // How a DArray is cut into blocks (src/darray/grid.ts) and how its parts are copied and split
 // into messages (src/darray/box.ts): DistributedArrays.jl's defaultdist and chunk_idxs, 0-based.
 import { describe, expect, it } from 'vitest';
-import { Range, range } from '../../src/core/range.js';
+import { type Range, range } from '../../src/core/range.js';
 import { copyBox, splitSelection } from '../../src/darray/box.js';
 import { blockNumber, cutsOf, defaultDist, gridOf, pieceOf, planGrid } from '../../src/darray/grid.js';
 
