@@ -7,8 +7,8 @@ import { blockWrite, flatSelection } from './block-ops.js';
 import { copyBox, type Elements, splitSelection } from './box.js';
 import { DArray, type DArrayOptions, layoutFor } from './darray.js';
 import { onOwner } from './on-owner.js';
-import { pieceBytes } from './read.js';
-import { settleAll } from './settle.js';
+import { PIECES_IN_FLIGHT, pieceBytes } from './read.js';
+import { inLanes, settleAll } from './settle.js';
 import { allocate, dtypeOfArray } from './typed.js';
 
 /**
@@ -100,13 +100,12 @@ export async function distribute<A extends ArrayBufferView | SharedArray<DType>>
   try {
     await settleAll(
       layout.grid.indices.map(async (I, k) => {
-        // One piece at a time per block: the copies waiting to be sent stay under one piece each.
-        for (const piece of splitSelection(I, maxElements)) {
+        await inLanes(splitSelection(I, maxElements), PIECES_IN_FLIGHT, async (piece) => {
           const lens = piece.sel.map((r) => r.length);
           const chunk = allocate(dtype, lens.reduce((x, y) => x * y, 1));
           copyBox(data as Elements, dims, piece.sel, chunk as Elements, lens, lens.map(() => 0));
           await onOwner(D, k, blockWrite, [flatSelection(piece.sel), chunk]);
-        }
+        });
       }),
     );
   } catch (e) {
