@@ -9,7 +9,7 @@
  *   node dist/bench/darray.js [--n 2000] [--generations 10] [--mib 256] [--rounds 3] [--workers 2]
  */
 import { parseArgs } from 'node:util';
-import { addprocs, type DArray, distribute, remotecallFetch, rmprocs, workers } from '../src/index.js';
+import { addprocs, type DArray, distribute, everywhere, remotecallFetch, rmprocs, workers } from '../src/index.js';
 import { lifeStep, lifeStepSerial, randomBoard } from './darray/life.js';
 import { RawPeer } from './darray/raw-copy.js';
 import { type Row, report } from './report.js';
@@ -30,6 +30,9 @@ const rounds = Number(values.rounds);
 const np = Number(values.workers);
 
 const pids = await addprocs(np);
+// life_rule on every process (the seed's @everywhere): it then travels by reference and stays
+// compiled on the workers, instead of arriving as source with every generation's init.
+await everywhere(new URL('./darray/life.js', import.meta.url));
 const haloTotal = async (): Promise<number> => {
   const each = await Promise.all(pids.map((p) => remotecallFetch(() => (globalThis as { haloMs?: number }).haloMs ?? 0, p)));
   return each.reduce((a, b) => a + b, 0);

@@ -18,7 +18,8 @@
  *         end
  *     end
  *
- * `life_rule`, `life_step` and the serial version are bench/darray/life.ts: each block of the
+ * `life_rule`, `life_step` and the serial version are bench/darray/life.ts (loaded on every
+ * process with everywhere(), as the seed's functions are with @everywhere): each block of the
  * next generation is made on its owner, which fetches its halo from the neighbouring blocks with
  * `d.slice(...)` (the seed's `d[I[1], left]`), one request per block touched. The board is a
  * torus of uint8 cells (Julia's Bool), 0-based: Julia's `mod(first(I[1])-2, m)+1` is
@@ -28,7 +29,7 @@
  *   node dist/examples/16-darray-life.js [--n 1000] [--generations 100] [--workers 4]
  */
 import { inspect, parseArgs } from 'node:util';
-import { capture, DArray, type DArrayOptions, distribute, localindices, procs, rmprocs, addprocs, type Range, workers } from '../src/index.js';
+import { addprocs, capture, DArray, type DArrayOptions, distribute, everywhere, localindices, procs, type Range, rmprocs, workers } from '../src/index.js';
 import { lifeStep, lifeStepSerial, randomBoard } from '../bench/darray/life.js';
 
 const { values } = parseArgs({
@@ -42,6 +43,8 @@ const n = Number(values.n);
 const generations = Number(values.generations);
 
 await addprocs(Number(values.workers));
+// `@everywhere` the life functions: lifeRule then travels by reference, compiled once per worker.
+await everywhere(new URL('../bench/darray/life.js', import.meta.url));
 
 // dfill(v, args...) = DArray(I -> fill(v, map(length, I)), args...), in our words: init gets the
 // block's ranges and returns its data; `v` travels with the function.
