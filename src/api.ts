@@ -63,3 +63,7 @@ export {
 } from './threads/atomics.js';
 export { Barrier, type BarrierOptions } from './threads/barrier.js';
 export { threadcall } from './threads/threadcall.js';
+// DArray
+export { DArray, type DArrayOptions } from './darray/darray.js';
+export { dzeros, dones, dfill, drand, drandn, distribute, type DistributeOptions, type DTypeOfSource } from './darray/constructors.js';
+export { localpart } from './darray/localpart.js';

@@ -13,6 +13,9 @@ import { masterControl, masterLostWorker, ping } from './cluster/master.js';
 import { workerControl, workerLostPeer } from './cluster/worker-control.js';
 import { runArrayChunk, runRangeChunk } from './parallel/chunk-runner.js';
 import { runBatch } from './parallel/batch-runner.js';
+import { darrayOps } from './darray/block-ops.js';
+import { dropBlocksOf } from './darray/block-store.js';
+import { darrayHandleType } from './darray/darray.js';
 import { poolOps, workerPoolHandleType } from './parallel/pool.js';
 import { channelOps } from './refs/channel-ops.js';
 import { futureOps } from './refs/future-ops.js';
@@ -44,13 +47,13 @@ configureFunctionNames({
 // 2. Classes that travel as handles (references to something that stays where it is), and how
 //    functions inside values travel.
 configureCodec({
-  handleTypes: [futureHandleType, remoteChannelHandleType, sharedArrayHandleType, workerPoolHandleType, barrierHandleType],
+  handleTypes: [futureHandleType, remoteChannelHandleType, sharedArrayHandleType, workerPoolHandleType, barrierHandleType, darrayHandleType],
   functions: functionCodec,
 });
 
 // 3. Operations on an object's owner (Distributed.jl's call_on_owner), by index: the same list,
 //    in the same order, in every process.
-configureOwnerOps([ping, ...futureOps, ...channelOps, ...poolOps, releaseSharedArray]);
+configureOwnerOps([ping, ...futureOps, ...channelOps, ...poolOps, releaseSharedArray, ...darrayOps]);
 
 // 4. Everything a process can be asked to do: one handler per message kind.
 const dispatch = createDispatcher({
@@ -71,7 +74,8 @@ const dispatch = createDispatcher({
 });
 
 // 5. When a connection is lost, what waited on it fails; when the process behind it is gone,
-//    what it held is released, what it shared is let go, and the role reacts (a master reports a
+//    what it held is released, what it shared is let go (the DArrays it created: their blocks
+//    here, which nobody can count any more), and the role reacts (a master reports a
 //    dead worker; a worker without its master exits).
 function peerLost(pid: number, _error: Error | null, gone: boolean): void {
   failRequestsTo(pid, () => new ProcessExitedException(pid));
@@ -79,6 +83,7 @@ function peerLost(pid: number, _error: Error | null, gone: boolean): void {
   dropClient(pid);
   dropPeerFunctions(pid);
   forgetArraysOf(pid);
+  dropBlocksOf(pid);
   if (myid() === 1) masterLostWorker(pid);
   else workerLostPeer(pid);
 }

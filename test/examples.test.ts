@@ -87,6 +87,7 @@ const examples: Record<string, string[]> = {
   '13-channels': [],
   '14-remote-references': [],
   '15-cluster-management': [],
+  '16-darray-life': ['--n', '120', '--generations', '30'],
   '17-threads': ['--sleep-ms', '300'],
 };
 
@@ -316,5 +317,16 @@ describe('examples', () => {
     const firstDone = lines.indexOf(done[0]!);
     expect(lines.slice(0, firstDone)).toContainEqual(expect.stringMatching(/^ {2}tick 1 at \d+ ms$/));
     expect(lines.at(-1)).toMatch(/^all four done at \d+ ms \(one call sleeps 300 ms\); the timer ticked \d+ times meanwhile$/);
+  });
+
+  it('16: DArray: the seed\'s dfill and life_step, checked against the serial board', async () => {
+    const { lines } = await ran('16-darray-life');
+    expect(block(lines, '4×6 DArray{float64,2}:', 4)).toEqual(new Array(4).fill(' 0.5  0.5  0.5  0.5  0.5  0.5'));
+    expect(lines).toContain('sum = 12; localindices on process 1: [range(0, 0), range(0, 0)] (it owns no block)');
+    expect(lines).toContain(
+      '120×120 board over workers [2, 3, 4, 5], blocks [range(0, 60), range(0, 60)] [range(60, 120), range(0, 60)] [range(0, 60), range(60, 120)] [range(60, 120), range(60, 120)]',
+    );
+    expect(lines.filter((l) => /^generation \d+: \d+ live cells$/.test(l)).map((l) => l.split(':')[0])).toEqual(['generation 1', 'generation 25', 'generation 30']);
+    expect(lines.at(-1)).toBe('DArray and serial agree cell for cell for 30 generations: true');
   });
 });

@@ -27,7 +27,17 @@ export interface ChannelEntry {
   clients: Map<number, number>;
 }
 
-export type RefEntry = FutureEntry | ChannelEntry;
+/**
+ * An object that lives elsewhere (a DArray's blocks) but is counted here, on its creator: when
+ * every client's count is zero, `release` frees it.
+ */
+export interface HeldEntry {
+  kind: 'held';
+  release: () => void;
+  clients: Map<number, number>;
+}
+
+export type RefEntry = FutureEntry | ChannelEntry | HeldEntry;
 
 const entries = new RefTable<RefEntry>();
 
@@ -64,6 +74,11 @@ export function addChannel(rr: RRID, chan: ChannelLike, client: number): void {
   entries.set(rr, { kind: 'channel', chan, clients: new Map([[client, 1]]) });
 }
 
+/** Count a new held object for its first holder `client`; `release` runs once no process holds it. */
+export function addHeld(rr: RRID, client: number, release: () => void): void {
+  entries.set(rr, { kind: 'held', release, clients: new Map([[client, 1]]) });
+}
+
 /** Set a Future's value once. Returns false if it was already set. */
 export function settleFuture(e: FutureEntry, value: unknown, error: ErrorShape | null): boolean {
   if (e.settled) return false;
@@ -95,13 +110,18 @@ export function changeClients(rr: RRID, client: number, delta: number): void {
   const n = (e.clients.get(client) ?? 0) + delta;
   if (n === 0) e.clients.delete(client);
   else e.clients.set(client, n);
-  if (e.clients.size === 0) entries.delete(rr);
+  if (e.clients.size === 0) free(rr, e);
+}
+
+function free(rr: RRID, e: RefEntry): void {
+  entries.delete(rr);
+  if (e.kind === 'held') e.release();
 }
 
 /** A process left the cluster: it holds nothing any more. */
 export function dropClient(pid: number): void {
   for (const [rr, e] of [...entries.entries()]) {
-    if (e.clients.delete(pid) && e.clients.size === 0) entries.delete(rr);
+    if (e.clients.delete(pid) && e.clients.size === 0) free(rr, e);
   }
 }
 

@@ -25,7 +25,27 @@ export function indexpids(S: Participated): number {
   return S.pids.indexOf(myid());
 }
 
-/** This process's share of [0, S.length); empty when it is not a participant. */
-export function localindices(S: Participated): Range {
+/**
+ * What they need of a DArray (src/darray/): a block per process, `indices[k]` owned by `pids[k]`
+ * (structural, so that this module needs nothing from there).
+ */
+interface Blocked {
+  readonly pids: readonly number[];
+  readonly dims: readonly number[];
+  readonly indices: readonly (readonly Range[])[];
+}
+
+/**
+ * `localindices(S)`: this process's share of [0, S.length) of a SharedArray; empty when it is not
+ * a participant. `localindices(D)`: the index ranges of this process's block of a DArray, one per
+ * dimension; empty ranges where it owns no block.
+ */
+export function localindices(D: Blocked): Range[];
+export function localindices(S: Participated): Range;
+export function localindices(S: Participated | Blocked): Range | Range[] {
+  if ('indices' in S) {
+    const k = S.pids.indexOf(myid());
+    return k < 0 ? S.dims.map(() => emptyRange) : [...(S.indices[k] as readonly Range[])];
+  }
   return localRange(S.length, S.pids.length, indexpids(S));
 }
