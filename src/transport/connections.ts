@@ -182,15 +182,17 @@ export async function dial(pid: number, open: () => Promise<Carrier>): Promise<v
 
 /**
  * Authenticate a stream that connected to this process's listener; attach it when the peer
- * proves it knows the cookie. Only the master, or a worker this one knows with a lower pid (the
- * lower pid of a pair dials), may connect; before this process has joined, only the master.
+ * proves it knows the cookie. Only the master, or a live worker with a lower pid (the lower pid
+ * of a pair dials), may connect; before this process has joined, only the master. (A lower pid
+ * this process has not heard of yet is accepted: the master's table update may still be on its
+ * way when a worker added in the same batch dials.)
  */
 export function acceptConnection(socket: Carrier): void {
   socket.on('error', () => undefined);
   acceptHandshake(socket, clusterCookie(), myid(), packageVersion()).then(
     ({ peerPid, rest }) => {
-      if (peerPid !== 1 && (myid() === 0 || peerPid >= myid() || !workerInfo(peerPid))) {
-        debug('connections', `refused process ${peerPid}: only the master or a known lower pid dials this process`);
+      if (peerPid !== 1 && (myid() === 0 || peerPid >= myid() || hasExited(peerPid))) {
+        debug('connections', `refused process ${peerPid}: only the master or a live lower pid dials this process`);
         return void socket.destroy();
       }
       const p = peers.get(peerPid) ?? newPeer(peerPid);
