@@ -20,10 +20,24 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/unit/**'],
+          // Slurm's tests need Slurm installed: CI runs them in a step of their own (test:slurm).
+          exclude: ['test/unit/**', 'test/slurm-*.test.ts'],
           pool: 'forks',
           // --expose-gc lets reference-counting and finalizer tests force a collection.
           execArgv: ['--expose-gc'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          globalSetup: ['test/setup/global.ts'],
+        },
+      },
+      {
+        resolve: {
+          alias: { sharedarrays: fileURLToPath(new URL('./dist/src/index.js', import.meta.url)) },
+        },
+        test: {
+          name: 'slurm',
+          include: ['test/slurm-*.test.ts'],
+          pool: 'forks',
           testTimeout: 60_000,
           hookTimeout: 60_000,
           globalSetup: ['test/setup/global.ts'],

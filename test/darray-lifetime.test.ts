@@ -5,6 +5,7 @@
 // creator that dies has its blocks freed by the other owners.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { captureOutput } from './helpers/output.js';
 import { removeAllWorkers } from './helpers/cluster.js';
 import { blockCounts, loadBlockStore, noBlocksLeft } from './helpers/darray.js';
 import { gone, waitFor } from './helpers/wait.js';
@@ -136,8 +137,14 @@ describe('processes that die', () => {
     const dead = w[1]!;
     const D = await dfill(1, [8, 8], { procs: [w[0]!, dead, w[2]!, w[3]!], dist: [2, 2] });
     const ospid = await remotecallFetch(() => process.pid, dead);
-    process.kill(ospid, 'SIGKILL');
-    await waitFor(() => gone(ospid) && !workers().includes(dead), { what: 'the worker to be gone' });
+    const out = captureOutput();
+    try {
+      process.kill(ospid, 'SIGKILL');
+      await waitFor(() => gone(ospid) && !workers().includes(dead), { what: 'the worker to be gone' });
+      expect(out.text()).toContain(`Worker ${dead} terminated.`);
+    } finally {
+      out.restore();
+    }
     const lost = expect.objectContaining({
       name: 'ProcessExitedException',
       pid: dead,
@@ -169,8 +176,13 @@ describe('processes that die', () => {
     );
     expect(await blockCounts(others)).toEqual(others.map(() => 1));
     const ospid = await remotecallFetch(() => process.pid, creator);
-    process.kill(ospid, 'SIGKILL');
-    await waitFor(() => gone(ospid), { what: 'the creator to be gone' });
+    const out = captureOutput();
+    try {
+      process.kill(ospid, 'SIGKILL');
+      await waitFor(() => gone(ospid) && out.text().includes(`Worker ${creator} terminated.`), { what: 'the creator to be gone' });
+    } finally {
+      out.restore();
+    }
     await noBlocksLeft(others, 'the owners to free the dead creator’s blocks');
   });
 });
