@@ -9,7 +9,7 @@ describeMultihost('DArray across hosts', () => {
   const hosts = useHosts(3);
 
   it('spreads blocks over two hosts, reads them from a third, and halos cross hosts', async () => {
-    const args = [hosts().sshConfig, `hostB=${hosts().address('hostB')}`, `hostC=${hosts().address('hostC')}`];
+    const args = [hosts().sshConfig, 'hostB', 'hostC'];
     const master = hosts().node('hostA', fixture('darray-multihost-master.mjs'), args);
     expect(await master.line()).toBe('workers on hostB hostC');
     expect(await master.line()).toBe('toArray across hosts ok');
