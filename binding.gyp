@@ -2,7 +2,9 @@
   "targets": [
     {
       "target_name": "sharedarrays",
-      "sources": ["native/addon.cc", "native/segment.cc", "native/process.cc", "native/futex.cc"],
+      # Every native/*.cc is a part of the addon (native/addon.cc lists them): a new part needs no
+      # edit here. native/CMakeLists.txt (the sanitizer build) globs the same files.
+      "sources": ["<!@(node -p \"require('fs').readdirSync('native').filter(f => f.endsWith('.cc')).sort().map(f => 'native/' + f).join(' ')\")"],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { coded } from './core/errors.js';
 
 /**
@@ -52,24 +54,47 @@ export interface NativeFutex {
 
 let loaded: NativeAddon | undefined;
 
-/** The addon; throws a coded error naming the fix when it was never built. */
+/** The package root, relative to the compiled file (dist/src/native.js). */
+const packageRoot = resolve(fileURLToPath(import.meta.url), '../../..');
+
+/**
+ * The addon; throws a coded error naming the fix when it cannot be loaded. `SHAREDARRAYS_ADDON`
+ * (an absolute path to a `.node` file) wins: the sanitizer build (scripts/test-native-asan.sh)
+ * uses it, and worker processes inherit it with the environment. Otherwise node-gyp-build picks,
+ * from the package root, a source build (build/Release) before a prebuilt binary
+ * (prebuilds/linux-x64).
+ */
 export function native(): NativeAddon {
   if (loaded) return loaded;
-  // Relative to the compiled file: dist/src/native.js -> build/Release/sharedarrays.node.
   const require = createRequire(import.meta.url);
-  try {
-    loaded = require('../../build/Release/sharedarrays.node') as NativeAddon;
-  } catch (e) {
-    const err = coded(
-      Error,
-      'ERR_NATIVE_MISSING',
-      'the sharedarrays native addon is not built (build/Release/sharedarrays.node): ' +
-        'run `npm install` or `npm run build:native` in the package directory',
+  const override = process.env.SHAREDARRAYS_ADDON;
+  if (override !== undefined && override !== '') {
+    if (!isAbsolute(override)) {
+      throw coded(Error, 'ERR_NATIVE_MISSING', `SHAREDARRAYS_ADDON must be an absolute path to a sharedarrays.node file, got "${override}"`);
+    }
+    loaded = load(require, () => override, `SHAREDARRAYS_ADDON=${override} could not be loaded: point it at a built sharedarrays.node, or unset it`);
+  } else {
+    loaded = load(
+      require,
+      () => (require('node-gyp-build') as { path(dir: string): string }).path(packageRoot),
+      `no usable sharedarrays native addon in ${packageRoot} (no build/Release, and no prebuild for ` +
+        `${process.platform}-${process.arch} loads): build it with \`npm rebuild sharedarrays\` (npm 11 skips ` +
+        "dependencies' install scripts, which would have built it) or `npm run build:native` in a clone; " +
+        'building needs a C++ compiler, make and Python',
     );
+  }
+  return loaded;
+}
+
+/** `require` the file `find` names; any failure becomes ERR_NATIVE_MISSING saying `problem`. */
+function load(require: NodeJS.Require, find: () => string, problem: string): NativeAddon {
+  try {
+    return require(find()) as NativeAddon;
+  } catch (e) {
+    const err = coded(Error, 'ERR_NATIVE_MISSING', problem);
     err.cause = e;
     throw err;
   }
-  return loaded;
 }
 
 /**
