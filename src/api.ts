@@ -17,12 +17,14 @@ export { clusterCookie } from './core/cookie.js';
 export { workers, nprocs, nworkers } from './core/process-table.js';
 export { procs } from './core/procs.js';
 export { addprocs, rmprocs, interrupt, type AddprocsOptions } from './cluster/master.js';
+export type { Topology } from './core/process-table.js';
 export { LocalManager } from './cluster/local-manager.js';
 export { hostname } from './cluster/hostname.js';
 export { SSHManager, type SSHOptions } from './cluster/ssh-manager.js';
 export { SlurmManager, type SlurmOptions } from './cluster/slurm-manager.js';
 export type { MachineSpec } from './cluster/machine-spec.js';
-export type { ClusterManager, WorkerConfig, LaunchContext, WorkerSettings, ManageOp } from './cluster/cluster-manager.js';
+export type { ClusterManager, WorkerConfig, LaunchContext, WorkerSettings, ListenAt, ManageOp } from './cluster/cluster-manager.js';
+export type { Carrier } from './transport/connection.js';
 
 // Remote calls, references and channels
 export { remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, fetchfrom } from './remote/calls.js';
@@ -30,17 +32,20 @@ export { everywhere, type EverywhereOptions } from './remote/everywhere.js';
 export { capture } from './remote/capture.js';
 export { Future } from './refs/future.js';
 export { RemoteChannel } from './refs/remote-channel.js';
+export type { ChannelLike } from './refs/channel-like.js';
 export { fetch, wait, isready, put, take, close } from './refs/verbs.js';
 export { Channel } from './refs/channel.js';
 
 // Parallel loops and maps
 export { splitrange } from './parallel/splitrange.js';
-export { distributed } from './parallel/distributed.js';
+export { distributed, type Widened } from './parallel/distributed.js';
 export { pmap, type PmapOptions, type RetryState } from './parallel/pmap.js';
+export type { ProgressCallback } from './parallel/progress.js';
 export { WorkerPool, CachingPool, defaultWorkerPool } from './parallel/pool.js';
 
 // SharedArray
 export { SharedArray, sdata, type SharedArrayOptions } from './shared/shared-array.js';
+export type { FileOptions, FileMode } from './shared/file.js';
 export { localindices, indexpids } from './shared/localindices.js';
 export type { DType, TypedArrayOf, Element } from './shared/dtype.js';
 

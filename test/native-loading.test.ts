@@ -54,8 +54,7 @@ function run(entry: string, env: Record<string, string | undefined>, opts: { wor
     if (v === undefined) delete childEnv[k];
     else childEnv[k] = v;
   }
-  // A script file, not `node -e`: workers inherit the master's execArgv, and with `-e` each would
-  // run the program again instead of the worker.
+  // A script file, as a user's program is, rather than `node -e`.
   const script = join(scratch, `program-${++programs}.mjs`);
   writeFileSync(script, program);
   return new Promise((resolve, reject) => {

@@ -2,29 +2,35 @@ import type { Readable, Writable } from 'node:stream';
 import type { Carrier } from '../transport/connection.js';
 
 /**
- * Julia's ClusterManager interface: how workers are started, connected, interrupted and stopped.
- * `addprocs(manager, opts)` asks the manager to `launch` workers, gives each a pid, connects to it
- * (over the address it announces, or the manager's own `connect`), and tells the manager what
- * happens to it through `manage`. `LocalManager` (this host), `SSHManager` and `SlurmManager`
- * implement it; so may a user's own manager.
+ * One worker as a cluster manager describes it (Julia's WorkerConfig): `launch` yields one per
+ * worker it started. The runtime reads `io`/`errio` (or `address`), `lifeline`, `ospid` and
+ * `host`; the other fields are for the manager's own use (an ssh manager's user, port, flags...)
+ * and are handed back to it in `manage`, `connect` and `kill`.
  */
 export interface WorkerConfig {
   /** The machine, for display and for managers that reach it (ssh). */
   host?: string;
+  /** The user to log in as on `host` (ssh managers; default: the current user). */
   user?: string;
+  /** The ssh port of `host` (ssh managers; default 22). */
   sshPort?: number;
   /** Where the worker listens (its bind address), when it should not pick for itself. */
   bindAddr?: string;
+  /** The TCP port the worker listens on, with `bindAddr` (0 or unset: any free port). */
   bindPort?: number;
   /** How many workers this config stands for (ssh: per host; 'auto': that host's core count). */
   count?: number | 'auto';
   /** The Node executable on that machine (default: this process's). */
   exename?: string;
+  /** Node options the worker starts with (default: this process's, minus its own program). */
   execArgv?: string[];
+  /** Environment variables set for the worker, on top of the environment it inherits. */
   env?: Record<string, string>;
   /** The directory the worker starts in. */
   dir?: string;
+  /** Reach the worker through an ssh tunnel instead of connecting to its port directly. */
   tunnel?: boolean;
+  /** Extra arguments for the ssh command (ssh managers). */
   sshflags?: string[];
   /** The worker's operating-system process id, when the manager knows it. */
   ospid?: number;
@@ -60,8 +66,12 @@ export interface LaunchContext {
   cookie: string;
   /** The options `addprocs` was called with. */
   options: Readonly<Record<string, unknown>>;
-  /** This process's Node executable and the arguments a worker runs with (inherited execArgv). */
+  /** This process's Node executable (`process.execPath`). */
   node: string;
+  /**
+   * The Node options a worker runs with unless `options.execArgv` says otherwise: this process's
+   * own, minus what belongs to its program (`-e`, `--test`, `--inspect`...).
+   */
   execArgv: readonly string[];
   /** The worker entry script (an absolute path in this package). */
   workerScript: string;
@@ -75,15 +85,46 @@ export interface LaunchContext {
   settingsLine(settings: WorkerSettings): string;
 }
 
+/**
+ * Where a worker listens: `{ kind: 'unix' }`, a private abstract Unix socket (workers on this
+ * host), or `{ kind: 'tcp', host, port }`, a TCP address (port 0: any free port).
+ */
+export type ListenAt =
+  | {
+      /** A private abstract Unix socket, named by the worker. */
+      kind: 'unix';
+    }
+  | {
+      /** A TCP socket. */
+      kind: 'tcp';
+      /** The address to bind (a host name or an IP address). */
+      host: string;
+      /** The port to bind; 0 for any free port. */
+      port: number;
+    };
+
 /** A worker's start-up settings (the first line of its standard input). */
 export interface WorkerSettings {
-  listen: { kind: 'unix' } | { kind: 'tcp'; host: string; port: number };
+  /** Where the worker listens. */
+  listen: ListenAt;
   /** The descriptor the worker watches: 3 for a local control pipe, 0 for stdin (ssh, srun), or none. */
   lifeline: 3 | 0 | null;
 }
 
+/**
+ * What `ClusterManager.manage` is told: `register`, the worker has joined; `deregister`, its
+ * connection is gone (make sure the process is too); `interrupt`, stop its running calls (a local
+ * manager writes `I` to the lifeline); `finalize`, it has been removed for good.
+ */
 export type ManageOp = 'register' | 'deregister' | 'interrupt' | 'finalize';
 
+/**
+ * Julia's ClusterManager interface: how workers are started, connected, interrupted and stopped.
+ * `addprocs(manager, opts)` asks the manager to `launch` workers, gives each a pid, connects to it
+ * (over the address it announces, or the manager's own `connect`), and tells the manager what
+ * happens to it through `manage`. {@link LocalManager} (this host) implements it; so may a user's
+ * own manager (a machine reached over ssh, a batch scheduler's tasks).
+ */
 export interface ClusterManager {
   /** Start workers; yield (or return) one config per worker as each is started. */
   launch(ctx: LaunchContext): AsyncIterable<WorkerConfig> | Promise<WorkerConfig[]>;

@@ -15,9 +15,15 @@ import { escalate } from './escalate.js';
  * a worker exits with its master even when it is stuck in a synchronous loop.
  */
 export class LocalManager implements ClusterManager {
+  /** How many workers `launch` starts. */
   readonly np: number;
+  /**
+   * As given (default true), for Julia compatibility: local workers listen on private Unix
+   * sockets, reachable from this host only, either way.
+   */
   readonly restrict: boolean;
 
+  /** `np` workers (a positive integer, else RangeError `ERR_INVALID_ARG`). */
   constructor(np: number, opts: { restrict?: boolean } = {}) {
     if (!Number.isSafeInteger(np) || np < 1) throw coded(RangeError, 'ERR_INVALID_ARG', `LocalManager(np): np must be a positive integer, got ${String(np)}`);
     this.np = np;

@@ -18,15 +18,32 @@ import { inheritedExecArgv } from './worker-exec-argv.js';
 import { readWorkerOutput } from './worker-output.js';
 import { workerScript } from './worker-script.js';
 
+// The master's side of the cluster: adding workers through a cluster manager (Julia's addprocs),
+// removing them, interrupting them, and noticing when one dies.
+
 /**
- * The master's side of the cluster: adding workers through a cluster manager (Julia's addprocs),
- * removing them, interrupting them, and noticing when one dies.
+ * Options of {@link addprocs}. A custom cluster manager receives them as `LaunchContext.options`;
+ * {@link LocalManager} applies `execArgv`, `env` and `cwd` to the processes it starts.
  */
 export interface AddprocsOptions {
+  /**
+   * The Node options each worker runs with (default: this process's own, without the ones that
+   * say what this process runs or how it is debugged: `-e`, `--test`, `--inspect`...).
+   */
   execArgv?: string[];
+  /** Environment variables set for each worker, on top of this process's environment. */
   env?: Record<string, string>;
+  /** The directory each worker starts in (default: this process's current directory). */
   cwd?: string;
+  /**
+   * Which processes may connect (default `'all_to_all'`); every call of addprocs must use the
+   * one the existing workers have, else it fails with `ERR_TOPOLOGY`.
+   */
   topology?: Topology;
+  /**
+   * With `'all_to_all'`: connect two workers when one first calls the other (default `true`),
+   * or, with `false`, connect every pair as the workers join. Must match the existing workers'.
+   */
   lazy?: boolean;
   /** Accepted for Julia compatibility: local workers always listen on private Unix sockets. */
   restrict?: boolean;

@@ -136,9 +136,16 @@ export function errorShape(e: unknown): ErrorShape {
  * call machinery). `cause` keeps the original name, message and stack.
  */
 export class RemoteException extends Error {
+  /** Always `ERR_REMOTE`: the error happened in the called function, not in this process. */
   readonly code = 'ERR_REMOTE' as const;
+  /** The process the function ran on. */
   readonly pid: number;
+  /**
+   * The error the function raised there, rebuilt here: same name (built-in classes such as
+   * TypeError come back as themselves), message, stack and `code`.
+   */
   declare readonly cause: Error;
+  /** `cause`, raised on process `pid`; the message and stack show both. */
   constructor(pid: number, cause: Error) {
     super(`On worker ${pid}:\n${cause.name}: ${cause.message}`, { cause });
     this.name = 'RemoteException';
@@ -150,8 +157,11 @@ export class RemoteException extends Error {
 
 /** Raised for calls to a process that has exited, including calls in flight when it died. */
 export class ProcessExitedException extends Error {
+  /** Always `ERR_PROCESS_EXITED`. */
   readonly code = 'ERR_PROCESS_EXITED' as const;
+  /** The process that has exited. */
   readonly pid: number;
+  /** Process `pid` has exited; `detail` (why, when known) is added to the message. */
   constructor(pid: number, detail?: string) {
     super(`process ${pid} has exited${detail ? ` (${detail})` : ''}`);
     this.name = 'ProcessExitedException';
@@ -161,8 +171,11 @@ export class ProcessExitedException extends Error {
 
 /** `put` on a closed channel, `take`/`fetch` on a closed and empty one. */
 export class InvalidStateException extends Error {
+  /** Always `ERR_CHANNEL_CLOSED`. */
   readonly code = 'ERR_CHANNEL_CLOSED' as const;
+  /** The channel's state that refused the operation (Julia's `:closed`). */
   readonly state = 'closed' as const;
+  /** The message defaults to Julia's: `Channel is closed.` */
   constructor(message = 'Channel is closed.') {
     super(message);
     this.name = 'InvalidStateException';
@@ -171,7 +184,9 @@ export class InvalidStateException extends Error {
 
 /** Several errors at once (`everywhere`), ordered by pid. */
 export class CompositeException extends AggregateError {
+  /** Always `ERR_COMPOSITE`; the errors themselves are in `errors`. */
   readonly code = 'ERR_COMPOSITE' as const;
+  /** The message defaults to the first error's, with how many more there are. */
   constructor(errors: Error[], message?: string) {
     super(errors, message ?? compositeMessage(errors));
     this.name = 'CompositeException';

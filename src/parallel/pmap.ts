@@ -9,34 +9,47 @@ import { runBatch, type Outcome } from './batch-runner.js';
 import { CachingPool, WorkerPool } from './pool.js';
 import { progressSink, type ProgressCallback } from './progress.js';
 
-/**
- * Julia's pmap: `f` over `items` on the pool's workers, results
- * in input order. Scheduling is dynamic: a worker gets its next batch as soon as it hands back
- * the last one, so uneven work balances. Items are pulled from the input only when a worker is
- * free, so an async iterable is consumed with a bounded number of items in flight.
- *
- * A failed item is retried (with `retryDelays`, on another worker where possible — also when its
- * worker died); once retries are exhausted `onError` supplies its value; otherwise the first
- * failure aborts the map: nothing new is sent, the batches in flight are awaited, and pmap
- * rejects with that error.
- */
+/** What `retryCheck` is told about a failed item, to decide whether it is tried again. */
 export interface RetryState {
   /** Retries already made for this item (0 on the first failure). */
   attempt: number;
+  /** The item that failed. */
   item: unknown;
+  /** Its position in the input (0-based). */
   index: number;
   /** The worker it failed on. */
   pid: number;
 }
 
+/** Options of {@link pmap}; `R` is the type of `f`'s results. */
 export interface PmapOptions<R = unknown> {
+  /**
+   * The workers to run on (default: a CachingPool of every worker, so `f` travels once per
+   * worker). A pool of just this process runs `f` here.
+   */
   pool?: WorkerPool;
   /** false: run on this process, with nworkers() items at a time. */
   distributed?: boolean;
+  /**
+   * Items per call to a worker: a positive integer, or `'auto'` (the default): batches that grow
+   * until each takes a few milliseconds, so tiny items amortise the round trip while costly ones
+   * go one at a time, and that shrink near the end so the workers finish together.
+   */
   batchSize?: number | 'auto';
+  /**
+   * Called with the error of an item that failed for good (after its retries); what it returns
+   * stands for the item's result. Without it, the first such failure rejects pmap.
+   */
   onError?: (e: Error) => R;
+  /**
+   * Retry a failed item once per entry, after that many milliseconds, on another worker where
+   * possible (also when its worker died). Default: no retry. An item that cannot be sent
+   * (`ERR_UNSERIALIZABLE`) is never retried.
+   */
   retryDelays?: number[];
+  /** Decides whether a failed item is retried (default: always, while `retryDelays` lasts). */
   retryCheck?: (state: RetryState, e: Error) => boolean;
+  /** Called after each item is done, with the count so far and the total when known. */
   onProgress?: ProgressCallback;
   /**
    * Report progress on stderr: a bar with rate and ETA on a terminal (worker output goes above
@@ -62,6 +75,19 @@ interface Item {
   avoid: number;
 }
 
+/**
+ * Julia's pmap: `f` over `items` on the pool's workers, results in input order. Scheduling is
+ * dynamic: a worker gets its next batch as soon as it hands back the last one, so uneven work
+ * balances. Items are pulled from the input only when a worker is free, so an async iterable is
+ * consumed with a bounded number of items in flight.
+ *
+ * A failed item is retried (with `retryDelays`, on another worker where possible — also when its
+ * worker died); once retries are exhausted `onError` supplies its value; otherwise the first
+ * failure aborts the map: nothing new is sent, the batches in flight are awaited, and pmap
+ * rejects with that error (a RemoteException around what `f` threw, or a
+ * ProcessExitedException). Bad options throw `ERR_INVALID_ARG`; a pool left without live
+ * workers rejects with `ERR_NO_WORKERS`.
+ */
 export async function pmap<T, R>(
   f: (x: T) => R | Promise<R>,
   items: Iterable<T> | AsyncIterable<T>,

@@ -26,6 +26,7 @@ export class WorkerPool {
   #remote: { owner: number; id: number; members: number[] | null } | null = null;
   #id = 0;
 
+  /** A pool of `pids` (each checked as by `push`), all idle. */
   constructor(pids: Iterable<number> = []) {
     for (const p of pids) this.push(p);
   }
@@ -51,6 +52,7 @@ export class WorkerPool {
     return [...this.#members].sort((a, b) => a - b);
   }
 
+  /** How many live workers the pool has. */
   get length(): number {
     return this.workers().length;
   }
@@ -163,6 +165,7 @@ export class WorkerPool {
     return r && { owner: r.owner, id: r.id, members: r.members === null ? null : pool.workers() };
   }
 
+  /** `WorkerPool([2, 3])`, or `WorkerPool(on 1)` for a pool received from process 1. */
   toString(): string {
     return this.#remote ? `WorkerPool(on ${this.#remote.owner})` : `WorkerPool([${this.workers().join(', ')}])`;
   }

@@ -1,10 +1,13 @@
 import { setWorkerLineSink } from '../cluster/worker-output.js';
 
+// Progress of a long map: the user's callback, and with `progress: true` a report on standard
+// error (diagnostics, so that standard output stays the program's): on a terminal, a bar redrawn in
+// place, with the lines workers print going above it (the bar is cleared, the line printed, the bar
+// drawn again); elsewhere (a pipe, `| tee run.log`, CI) a plain line every few seconds.
+
 /**
- * Progress of a long map: the user's callback, and with `progress: true` a report on standard
- * error (diagnostics, so that standard output stays the program's): on a terminal, a bar redrawn in
- * place, with the lines workers print going above it (the bar is cleared, the line printed, the bar
- * drawn again); elsewhere (a pipe, `| tee run.log`, CI) a plain line every few seconds.
+ * Told how far a map has got: `done` items finished so far, out of `total` when the input's size
+ * is known (an array, a range, a Set...; undefined for a plain iterator or an async iterable).
  */
 export type ProgressCallback = (done: number, total?: number) => void;
 

@@ -29,6 +29,10 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
   // put() on a channel with room needs no new promise: one settled promise serves every such call.
   #resolvedSelf: Promise<this> | undefined;
 
+  /**
+   * `capacity`: 0 (unbuffered), a positive integer or `Infinity`; anything else throws
+   * `ERR_INVALID_ARG`.
+   */
   constructor(capacity = 0) {
     if (typeof capacity !== 'number') {
       throw coded(TypeError, 'ERR_INVALID_ARG', `Channel capacity must be a number, got ${typeof capacity}`);
@@ -121,6 +125,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     for (const r of readers) r.reject(this.#closedError());
   }
 
+  /** Whether the channel still accepts puts (it has not been closed). */
   isopen(): boolean {
     return !this.#closed;
   }

@@ -24,6 +24,9 @@ export class Future<T = unknown> extends RemoteRef {
   #fetching: Promise<T> | null = null;
 
   /** A new, empty Future whose value will live on `pid` (default: this process). */
+  constructor(pid?: number);
+  /** @internal A handle for the existing reference `rr`, owned by `pid`. */
+  constructor(pid: number, rr: RRID);
   constructor(pid: number = myid(), rr: RRID = newRRID()) {
     super(pid, rr);
   }

@@ -55,28 +55,40 @@ export class RemoteChannel<T = unknown> extends RemoteRef implements AsyncIterab
     return callOn(this.where, op, this.rr, args, readValue);
   }
 
+  /**
+   * Add `v` to the channel on its owner, waiting while it is full. Rejects with
+   * InvalidStateException when the channel is closed, ProcessExitedException when its owner has
+   * exited, `ERR_REF_FINALIZED` after `finalize()`; the same holds for every method here.
+   */
   async put(v: T): Promise<this> {
     await this.#op(channelPut, 'put', [v]);
     return this;
   }
+  /** Remove and return the first item, waiting for one; a closed, empty channel rejects. */
   take(): Promise<T> {
     return this.#op(channelTake, 'take') as Promise<T>;
   }
+  /** The first item without removing it, waiting for one; a closed, empty channel rejects. */
   fetch(): Promise<T> {
     return this.#op(channelFetch, 'fetch') as Promise<T>;
   }
+  /** Whether the channel holds an item now. */
   isready(): Promise<boolean> {
     return this.#op(channelIsReady, 'isready') as Promise<boolean>;
   }
+  /** Whether the channel holds no item now. */
   isempty(): Promise<boolean> {
     return this.#op(channelIsEmpty, 'isempty') as Promise<boolean>;
   }
+  /** Wait until the channel holds an item; rejects when it is closed and empty. */
   async wait(): Promise<void> {
     await this.#op(channelWait, 'wait');
   }
+  /** Close the channel: later puts reject, takes drain what it holds and then reject. */
   async close(): Promise<void> {
     await this.#op(channelClose, 'close');
   }
+  /** Whether the channel still accepts items. */
   isopen(): Promise<boolean> {
     return this.#op(channelIsOpen, 'isopen') as Promise<boolean>;
   }

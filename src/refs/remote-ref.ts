@@ -29,9 +29,11 @@ const collected = new FinalizationRegistry<Hold>((h) => {
 });
 
 export abstract class RemoteRef {
-  /** The process that holds the value or channel. */
+  /** The process that holds the value or channel (its owner). */
   where: number;
+  /** The process that created the reference; with `id`, its identity in the whole cluster. */
   readonly whence: number;
+  /** The reference's number, unique among those created by `whence`. */
   readonly id: number;
   #finalized = false;
   #hold: Hold | null = null;
@@ -42,10 +44,12 @@ export abstract class RemoteRef {
     this.id = rr.id;
   }
 
+  /** @internal The reference's identity as the wire carries it. */
   get rr(): RRID {
     return { whence: this.whence, id: this.id };
   }
 
+  /** Whether `finalize()` was called; a finalized handle rejects every operation. */
   get isFinalized(): boolean {
     return this.#finalized;
   }
@@ -135,6 +139,7 @@ export abstract class RemoteRef {
     return RemoteRef.arrive(rr, () => make(d.where, rr));
   }
 
+  /** `Future(where, whence, id)` or `RemoteChannel(where, whence, id)`, as Julia prints them. */
   toString(): string {
     return `${this.constructor.name}(${this.where}, ${this.whence}, ${this.id})`;
   }

@@ -12,16 +12,23 @@ import type { Payload } from '../transport/payload.js';
 import { nextRequestId, request } from '../transport/requests.js';
 import { assertShippable, functionRef } from './function-shipping.js';
 
+// The remotecall family: Julia's remotecall, remotecall_fetch, remotecall_wait, remote_do,
+// `@spawnat` and `@fetchfrom`. A call to another pid works on copies of its arguments; a call to
+// `myid()` runs here with the very same objects (the seed's "Local invocations"), and its errors
+// still arrive as RemoteException.
+//
+// Arguments are encoded before the function, so a call whose arguments cannot travel fails on
+// the caller's side without leaving the peer believing it has the function.
+
 /**
- * The remotecall family: Julia's remotecall, remotecall_fetch, remotecall_wait, remote_do,
- * @spawnat and @fetchfrom. A call to another pid works on copies of its
- * arguments; a call to `myid()` runs here with the very same objects (the seed's "Local
- * invocations"), and its errors still arrive as RemoteException.
- *
- * Arguments are encoded before the function, so a call whose arguments cannot travel fails on
- * the caller's side without leaving the peer believing it has the function.
+ * Any function a remote call can run; its parameters type the call's arguments.
+ * @inline
  */
 type Fn = (...args: never[]) => unknown;
+/**
+ * What a call of `F` resolves to: its return value, awaited when it is a promise.
+ * @inline
+ */
 type Result<F extends Fn> = Awaited<ReturnType<F>>;
 
 function checkPid(pid: unknown, what: string): asserts pid is number {
@@ -60,7 +67,13 @@ function runLocal(f: Function, args: unknown[], rr: { whence: number; id: number
   });
 }
 
-/** Call `f(...args)` on `pid`; returns a Future at once (the call is already on its way). */
+/**
+ * Call `f(...args)` on `pid`; returns a Future at once (the call is already on its way). The
+ * Future rejects with a RemoteException when `f` throws there, with a ProcessExitedException
+ * when `pid` exits first. Throws TypeError `ERR_INVALID_ARG` for a pid that is not a positive
+ * integer, `ERR_UNSHIPPABLE_FUNCTION` for a function that cannot travel.
+ * @typeParam F - The function's type: its parameters type `args`, its (awaited) result the call's value.
+ */
 export function remotecall<F extends Fn>(f: F, pid: number, ...args: Parameters<F>): Future<Result<F>> {
   checkPid(pid, 'remotecall');
   assertShippable(f);
@@ -75,7 +88,11 @@ export function remotecall<F extends Fn>(f: F, pid: number, ...args: Parameters<
   return Future.forCall(pid, rr);
 }
 
-/** Call `f(...args)` on `pid` and return its value (one round trip). */
+/**
+ * Call `f(...args)` on `pid` and return its value (one round trip). Rejects as remotecall's
+ * Future would.
+ * @typeParam F - The function's type: its parameters type `args`, its (awaited) result the call's value.
+ */
 export function remotecallFetch<F extends Fn>(f: F, pid: number, ...args: Parameters<F>): Promise<Result<F>> {
   // Not async: the request's own promise is the one returned (the hot path of every call).
   try {
@@ -99,7 +116,11 @@ async function fetchLocal<F extends Fn>(f: F, pid: number, args: Parameters<F>):
   }
 }
 
-/** Call `f(...args)` on `pid`, wait until it is done; the value stays there behind the Future. */
+/**
+ * Call `f(...args)` on `pid`, wait until it is done; the value stays there behind the Future.
+ * Rejects as remotecall's Future would.
+ * @typeParam F - The function's type: its parameters type `args`, its (awaited) result the call's value.
+ */
 export async function remotecallWait<F extends Fn>(f: F, pid: number, ...args: Parameters<F>): Promise<Future<Result<F>>> {
   checkPid(pid, 'remotecallWait');
   assertShippable(f);
@@ -111,7 +132,10 @@ export async function remotecallWait<F extends Fn>(f: F, pid: number, ...args: P
   return fut;
 }
 
-/** Fire and forget: run `f(...args)` on `pid`; its errors are printed there. */
+/**
+ * Fire and forget: run `f(...args)` on `pid`; its errors are printed there.
+ * @typeParam F - The function's type: its parameters type `args`, its (awaited) result the call's value.
+ */
 export function remoteDo<F extends Fn>(f: F, pid: number, ...args: Parameters<F>): void {
   checkPid(pid, 'remoteDo');
   assertShippable(f);
@@ -137,12 +161,18 @@ export function nextproc(): number {
   return pid;
 }
 
-/** `spawnat(pid, f, ...args)`: remotecall with the pid first; `'any'` picks the next worker in turn. */
+/**
+ * `spawnat(pid, f, ...args)`: remotecall with the pid first; `'any'` picks the next worker in turn.
+ * @typeParam F - The function's type: its parameters type `args`, its (awaited) result the call's value.
+ */
 export function spawnat<F extends Fn>(pid: number | 'any', f: F, ...args: Parameters<F>): Future<Result<F>> {
   return remotecall(f, pid === 'any' ? nextproc() : pid, ...args);
 }
 
-/** `fetchfrom(pid, f, ...args)`: remotecallFetch with the pid first. */
+/**
+ * `fetchfrom(pid, f, ...args)`: remotecallFetch with the pid first.
+ * @typeParam F - The function's type: its parameters type `args`, its (awaited) result the call's value.
+ */
 export function fetchfrom<F extends Fn>(pid: number, f: F, ...args: Parameters<F>): Promise<Result<F>> {
   return remotecallFetch(f, pid, ...args);
 }

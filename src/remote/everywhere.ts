@@ -6,13 +6,9 @@ import { allProcs } from '../core/process-table.js';
 import { remotecallWait } from './calls.js';
 import { registerModule } from './function-names.js';
 
-/**
- * Julia's @everywhere: load a module on every process (its exported functions then travel by
- * reference), or run a function on every process, the master included. Each listed occurrence of
- * a pid runs once (a pid listed twice runs twice, as in Julia). Errors are collected in a
- * CompositeException ordered by pid. Processes added later do not get what ran before.
- */
+/** Options of {@link everywhere}. */
 export interface EverywhereOptions {
+  /** The processes to run on (default: every process, the master included: `procs()`). */
   procs?: number[];
 }
 
@@ -32,6 +28,14 @@ export function moduleUrl(specifier: string | URL): string {
   return specifier;
 }
 
+/**
+ * Julia's `@everywhere`: load a module on every process (its exported functions then travel by
+ * reference), or run a function on every process, the master included. `target` is a module
+ * path (relative to the current directory), a URL or a package name, or a function. Each listed
+ * occurrence of a pid runs once (a pid listed twice runs twice, as in Julia). Errors are
+ * collected in a CompositeException ordered by pid (each a RemoteException naming its process).
+ * Processes added later do not get what ran before.
+ */
 export async function everywhere(target: string | URL | (() => unknown), opts: EverywhereOptions = {}): Promise<void> {
   const pids = opts.procs ?? allProcs();
   if (!Array.isArray(pids) || pids.some((p) => !Number.isSafeInteger(p) || p < 1)) {

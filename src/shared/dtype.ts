@@ -17,17 +17,32 @@ export type DType =
   | 'bigint64'
   | 'biguint64';
 
+/**
+ * The typed array behind each dtype.
+ * @inline
+ */
 interface TypedArrays {
+  /** 8-byte IEEE 754 floats (Julia's Float64). */
   float64: Float64Array;
+  /** 4-byte IEEE 754 floats (Float32). */
   float32: Float32Array;
+  /** Signed bytes (Int8). */
   int8: Int8Array;
+  /** 2-byte signed integers (Int16). */
   int16: Int16Array;
+  /** 4-byte signed integers (Int32). */
   int32: Int32Array;
+  /** Unsigned bytes (UInt8). */
   uint8: Uint8Array;
+  /** 2-byte unsigned integers (UInt16). */
   uint16: Uint16Array;
+  /** 4-byte unsigned integers (UInt32). */
   uint32: Uint32Array;
+  /** Unsigned bytes that clamp on write (0..255, rounded). */
   uint8clamped: Uint8ClampedArray;
+  /** 8-byte signed integers, read and written as bigint (Int64). */
   bigint64: BigInt64Array;
+  /** 8-byte unsigned integers, read and written as bigint (UInt64). */
   biguint64: BigUint64Array;
 }
 

@@ -4,11 +4,18 @@ import { coded } from '../core/errors.js';
 import { native } from '../native.js';
 import { Mapping, checkMappable } from './segment.js';
 
-/** How a file-backed array opens its file (Julia's modes; `w+` truncates, `r` never writes). */
+/**
+ * How a file-backed array opens its file (Julia's modes): `r` read-only (the file must be long
+ * enough; writes throw `ERR_READ_ONLY`), `r+` read-write, `w+` read-write and truncated first,
+ * `a+` read-write and created when missing. The writable modes extend a short file.
+ */
 export type FileMode = 'r' | 'r+' | 'w+' | 'a+';
 
+/** Where the array lies in its file, and how the file is opened ({@link SharedArray.fromFile}). */
 export interface FileOptions {
+  /** The byte offset of the first element in the file (default 0). */
   offset?: number;
+  /** How to open the file (default `r+` when it exists, else `w+`). */
   mode?: FileMode;
 }
 

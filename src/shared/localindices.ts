@@ -14,7 +14,10 @@ export function localRange(length: number, participants: number, k: number): Ran
   return new Range(k * part, k === participants - 1 ? length : (k + 1) * part);
 }
 
-/** What the free functions need of a SharedArray (kept structural to avoid an import cycle). */
+/**
+ * What the free functions need of a SharedArray (kept structural to avoid an import cycle).
+ * @inline
+ */
 interface Participated {
   readonly pids: readonly number[];
   readonly length: number;

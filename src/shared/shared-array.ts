@@ -8,6 +8,7 @@ import { createSegment, type Mapping } from './segment.js';
 
 // Generic so that `init` sees the array's own dtype; `SharedArrayOptions` alone is the contract's
 // form, whose init takes an array of any dtype.
+/** Options of {@link SharedArray.create} and {@link SharedArray.fromFile}. */
 // biome-ignore lint/suspicious/noExplicitAny: the contract's SharedArrayOptions is SharedArray<any>.
 export interface SharedArrayOptions<D extends DType = any> {
   /** Runs on every participant, in parallel, once the memory exists; `create` waits for all of them. */
@@ -25,9 +26,13 @@ const lost = new FinalizationRegistry<Mapping>((mapping) => mapping.forget());
  * participating process. `data` is the zero-copy typed view; `get`/`set` are bounds-checked.
  */
 export class SharedArray<D extends DType> {
+  /** The element type. */
   readonly dtype: D;
+  /** The size of each dimension, first dimension first (column-major). */
   readonly dims: readonly number[];
+  /** The number of elements: the product of `dims`. */
   readonly length: number;
+  /** The participating processes: those that map the memory, in the order that splits the work. */
   readonly pids: readonly number[];
   #view: TypedArrayOf<D> | null;
   readonly #mapping: Mapping | null;
@@ -109,6 +114,11 @@ export class SharedArray<D extends DType> {
     return linearIndex(this.dims, this.length, idx);
   }
 
+  /**
+   * The element at `idx` (0-based, one index per dimension, or one linear index). Throws
+   * RangeError `ERR_INDEX_OUT_OF_RANGE` outside the array, `ERR_ARRAY_CLOSED` after close and
+   * `ERR_NOT_MAPPED` on a process that is not a participant.
+   */
   get(...idx: number[]): Element<D> {
     const view = this.#mapped();
     return view[linearIndex(this.dims, this.length, idx)] as Element<D>;
@@ -159,6 +169,7 @@ export class SharedArray<D extends DType> {
     if (this.#mapping.release()) await releaseEverywhere(this.#family);
   }
 
+  /** `close()`, for `await using S = await SharedArray.create(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -168,6 +179,7 @@ export class SharedArray<D extends DType> {
     return this.#mapping !== null || this.length === 0;
   }
 
+  /** Whether `close()` was called here (or the creator released the array everywhere). */
   get isClosed(): boolean {
     return this.#view === null;
   }

@@ -6,7 +6,12 @@ import { FrameDecoder } from './frame.js';
  * manager provides. `ref`/`unref` exist on sockets; other streams keep the process alive or not
  * as they themselves decide.
  */
-export type Carrier = Duplex & { ref?(): unknown; unref?(): unknown };
+export type Carrier = Duplex & {
+  /** Let the stream keep the process alive (as `socket.ref()`). */
+  ref?(): unknown;
+  /** Let the process exit while the stream is open (as `socket.unref()`). */
+  unref?(): unknown;
+};
 
 /**
  * One authenticated, framed, ordered connection to another process.

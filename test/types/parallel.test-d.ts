@@ -1,6 +1,6 @@
 // Parallel loops and maps: what the body's parameter is and what the reducer works on.
 import { describe, expectTypeOf, test } from 'vitest';
-import { capture, distributed, pmap, range, SharedArray, type Range, type RetryState } from 'sharedarrays';
+import { capture, distributed, pmap, range, SharedArray, type ProgressCallback, type Range, type RetryState, type Widened } from 'sharedarrays';
 
 declare const heads: boolean;
 
@@ -26,6 +26,14 @@ describe('distributed', () => {
     expectTypeOf(distributed(range(0, 3), (i) => (i > 1 ? 'a' : 'b'), (a, b) => a + b)).toEqualTypeOf<Promise<string>>();
     expectTypeOf(distributed(range(0, 3), () => heads, (a, b) => a && b)).toEqualTypeOf<Promise<boolean>>();
     expectTypeOf(distributed(range(0, 3), (i) => [i], (a, b) => [...a, ...b])).toEqualTypeOf<Promise<number[]>>();
+  });
+
+  test('Widened, exported for code that names a reducer type, widens literals only', () => {
+    expectTypeOf<Widened<0 | 1>>().toEqualTypeOf<number>();
+    expectTypeOf<Widened<'a' | 'b'>>().toEqualTypeOf<string>();
+    expectTypeOf<Widened<true>>().toEqualTypeOf<boolean>();
+    expectTypeOf<Widened<1n>>().toEqualTypeOf<bigint>();
+    expectTypeOf<Widened<{ n: 1 }>>().toEqualTypeOf<{ n: 1 }>();
   });
 
   test('an async body is awaited before it is reduced', () => {
@@ -62,6 +70,11 @@ describe('pmap', () => {
         return true;
       },
     });
+    const onProgress: ProgressCallback = (done, total) => {
+      expectTypeOf(done).toEqualTypeOf<number>();
+      expectTypeOf(total).toEqualTypeOf<number | undefined>();
+    };
+    expectTypeOf(pmap((x: number) => x, [1], { onProgress, progress: true })).toEqualTypeOf<Promise<number[]>>();
     // @ts-expect-error onError must return a result of f's type
     void pmap((x: number) => x, [1], { onError: () => 'failed' });
     // @ts-expect-error items must fit f's parameter

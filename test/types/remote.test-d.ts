@@ -13,6 +13,7 @@ import {
   RemoteChannel,
   spawnat,
   take,
+  type ChannelLike,
 } from 'sharedarrays';
 
 const join = (a: number, b: string): string => `${a}${b}`;
@@ -62,6 +63,25 @@ describe('RemoteChannel and Channel', () => {
     void rc.put('x');
     // @ts-expect-error put's value must fit the channel
     void put(rc, 'x');
+  });
+
+  test('a factory may build any ChannelLike; its element type flows to the RemoteChannel', async () => {
+    const stack = (): ChannelLike<bigint> => {
+      const items: bigint[] = [];
+      return {
+        put: (v) => items.push(v),
+        take: () => items.pop()!,
+        fetch: () => items[items.length - 1]!,
+        isready: () => items.length > 0,
+        wait: () => undefined,
+        close: () => undefined,
+        isopen: () => true,
+      };
+    };
+    expectTypeOf(await RemoteChannel.create(stack, 2)).toEqualTypeOf<RemoteChannel<bigint>>();
+    expectTypeOf<Channel<string>>().toExtend<ChannelLike<string>>();
+    // @ts-expect-error a ChannelLike needs every method but isempty
+    void RemoteChannel.create(() => ({ put: () => undefined }), 2);
   });
 
   test('a local Channel is typed the same way', async () => {

@@ -8,8 +8,12 @@ import {
   sdata,
   SharedArray,
   workers,
+  type AddprocsOptions,
   type DType,
   type Element,
+  type FileMode,
+  type FileOptions,
+  type Topology,
   type Range,
   type TypedArrayOf,
 } from 'sharedarrays';
@@ -48,6 +52,10 @@ describe('SharedArray dtypes', () => {
     S.set(0, 0, 1n);
     // @ts-expect-error not a dtype
     void SharedArray.create('float16', [2]);
+    const opts: FileOptions = { offset: 8, mode: 'a+' };
+    expectTypeOf(opts.mode).toEqualTypeOf<FileMode | undefined>();
+    // @ts-expect-error Julia's modes only
+    void SharedArray.fromFile('/tmp/x', 'int8', 8, { mode: 'rw' });
   });
 
   test('init receives the array of the same dtype; localindices is a Range', async () => {
@@ -72,5 +80,9 @@ describe('processes', () => {
     expectTypeOf(addprocs(2)).toEqualTypeOf<Promise<number[]>>();
     expectTypeOf(workers()).toEqualTypeOf<number[]>();
     expectTypeOf(myid()).toEqualTypeOf<number>();
+    expectTypeOf<AddprocsOptions['topology']>().toEqualTypeOf<Topology | undefined>();
+    expectTypeOf(addprocs(2, { topology: 'master_worker', lazy: false, env: { A: '1' } })).toEqualTypeOf<Promise<number[]>>();
+    // @ts-expect-error Julia's two topologies only
+    void addprocs(2, { topology: 'star' });
   });
 });
