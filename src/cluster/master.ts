@@ -3,6 +3,7 @@ import { clusterCookie } from '../core/cookie.js';
 import { debug } from '../core/debug.js';
 import { type HostIdentity, thisHost } from '../core/host.js';
 import { isPoolThread, myid } from '../core/identity.js';
+import { workerTimeoutMs } from '../core/worker-timeout.js';
 import { currentTopology, hasExited, peerInfos, removeWorker, setTopology, setWorker, type Topology, workerInfo, workerPids } from '../core/process-table.js';
 import { readDone } from '../refs/replies.js';
 import { dial, disconnect, openAddress, send } from '../transport/connections.js';
@@ -86,15 +87,17 @@ export function addprocs(manager: ClusterManager, opts?: AddprocsOptions): Promi
 export function addprocs(machines: MachineSpec[], opts?: AddprocsOptions & SSHOptions): Promise<number[]>;
 export function addprocs(spec: number | ClusterManager | MachineSpec[], opts: AddprocsOptions & SSHOptions = {}): Promise<number[]> {
   let manager: ClusterManager;
+  let timeoutMs: number;
   try {
     onlyMaster();
     manager = managerFor(spec, opts);
     checkTopology(opts);
+    timeoutMs = workerTimeoutMs();
   } catch (e) {
     return Promise.reject(e);
   }
   // One addprocs at a time, as in Julia: pids and the broadcast table stay consistent.
-  const run = keepAliveDuring(adding.then(() => addWith(manager, opts)));
+  const run = keepAliveDuring(adding.then(() => addWith(manager, opts, timeoutMs)));
   adding = run.catch(() => undefined);
   return run;
 }
@@ -125,34 +128,32 @@ function checkTopology(opts: AddprocsOptions): void {
   }
 }
 
-const WORKER_TIMEOUT_MS = Number(process.env.SHAREDARRAYS_WORKER_TIMEOUT ?? 60) * 1000;
-
-function launchContext(opts: AddprocsOptions): LaunchContext {
+function launchContext(opts: AddprocsOptions, timeoutMs: number): LaunchContext {
   return {
     cookie: clusterCookie(),
     options: opts as Record<string, unknown>,
     node: process.execPath,
     execArgv: opts.execArgv ?? inheritedExecArgv(process.execArgv),
     workerScript: workerScript(),
-    timeoutMs: WORKER_TIMEOUT_MS,
+    timeoutMs,
     settingsLine: (settings) => `${JSON.stringify({ cookie: clusterCookie(), ...settings })}\n`,
   };
 }
 
-async function addWith(manager: ClusterManager, opts: AddprocsOptions): Promise<number[]> {
+async function addWith(manager: ClusterManager, opts: AddprocsOptions, timeoutMs: number): Promise<number[]> {
   installMasterHooks();
   setTopology(opts.topology ?? 'all_to_all', opts.lazy ?? true);
   const joins: Promise<number>[] = [];
   const started: [number, WorkerConfig][] = [];
   const failures: Error[] = [];
   try {
-    const launched = manager.launch(launchContext(opts));
+    const launched = manager.launch(launchContext(opts, timeoutMs));
     // Configs that come one by one are connected as they come, while the rest still start.
     const configs = Symbol.asyncIterator in launched ? launched : await launched;
     for await (const config of configs) {
       const pid = nextPid++;
       started.push([pid, config]);
-      joins.push(join(manager, pid, config).then(() => pid));
+      joins.push(join(manager, pid, config, timeoutMs).then(() => pid));
     }
   } catch (e) {
     failures.push(e as Error);
@@ -171,9 +172,9 @@ async function addWith(manager: ClusterManager, opts: AddprocsOptions): Promise<
   return pids;
 }
 
-/** Connect to a launched worker, give it its pid and wait until it has joined. */
-async function join(manager: ClusterManager, pid: number, config: WorkerConfig): Promise<void> {
-  const output = config.io ? readWorkerOutput(config.io, config.errio, WORKER_TIMEOUT_MS, `worker ${pid}`) : null;
+/** Connect to a launched worker, give it its pid and wait until it has joined (within `timeoutMs`). */
+async function join(manager: ClusterManager, pid: number, config: WorkerConfig, timeoutMs: number): Promise<void> {
+  const output = config.io ? readWorkerOutput(config.io, config.errio, timeoutMs, `worker ${pid}`) : null;
   const announced = config.address ?? (await output?.address);
   if (announced === undefined) throw coded(Error, 'ERR_WORKER_START', `worker ${pid}: its manager gave neither an address nor an output to read it from`);
   const address = reachable(announced, config.connectHost);

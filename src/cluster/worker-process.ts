@@ -4,6 +4,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { clusterCookie } from '../core/cookie.js';
 import { coded } from '../core/errors.js';
 import { myid, setMyid } from '../core/identity.js';
+import { workerTimeoutMs } from '../core/worker-timeout.js';
 import { callInterruptible, startControlWatch } from '../native.js';
 import { setInvoker } from '../remote/invoke.js';
 import { acceptConnection } from '../transport/connections.js';
@@ -87,6 +88,8 @@ function reachableAddress(): string {
 export async function runWorker(): Promise<void> {
   // Not a member of any cluster until the master's join names us.
   setMyid(0);
+  // Checked before anything starts: a bad value fails the start, and the master reads why.
+  const deadline = workerTimeoutMs();
   const settings = readSettings();
   clusterCookie(settings.cookie);
   if (settings.lifeline !== null && isPipe(settings.lifeline)) {
@@ -105,7 +108,6 @@ export async function runWorker(): Promise<void> {
   const server = net.createServer(acceptConnection);
   const address = await listen(server, settings.listen);
   process.stdout.write(`${ANNOUNCE}${address}\n`);
-  const deadline = Number(process.env.SHAREDARRAYS_WORKER_TIMEOUT ?? 60) * 1000;
   // Julia: a worker the master never joins exits on its own.
   setTimeout(() => {
     if (myid() === 0) {
