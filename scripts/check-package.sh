@@ -5,7 +5,7 @@
 # from that project: require() from CommonJS, import from ESM, typecheck a small program under
 # --strict with moduleResolution node10, nodenext and bundler, and run a 2-worker program (addprocs,
 # a SharedArray written by both workers, distributed, rmprocs) whose workers must have mapped the
-# prebuilt addon. Then the source fallback: the same tarball installed with --build-from-source
+# prebuilt addon, and one of the shipped examples (dist/examples/). Then the source fallback: the same tarball installed with --build-from-source
 # compiles from its shipped native/ and binding.gyp. Checks that nothing is left running and
 # nothing is left in /dev/shm.
 # Needs the repository installed (`npm ci`): TypeScript and @types/node come from its node_modules.
@@ -98,6 +98,11 @@ console.log(`esm ok: workers ${pids.join(', ')} wrote the SharedArray, mapped th
 EOF
 run node smoke.mjs 2>"$work/esm.err" || { cat "$work/esm.err"; fail "the 2-worker program"; }
 [ -s "$work/esm.err" ] && { cat "$work/esm.err"; fail "the 2-worker program printed to stderr"; }
+
+step "an example shipped in the package runs from it"
+run node node_modules/sharedarrays/dist/examples/10-shared-arrays-init.js >"$work/example.out" 2>&1 ||
+  { cat "$work/example.out"; fail "dist/examples/10-shared-arrays-init.js"; }
+grep -q 'SharedArray{int32,2}' "$work/example.out" || { cat "$work/example.out"; fail "the example printed no SharedArray"; }
 left=$(pgrep -f "$app/node_modules/sharedarrays" || true)
 [ -n "$left" ] && fail "processes left running: $left"
 
