@@ -5,7 +5,8 @@
 # from that project: require() from CommonJS, import from ESM, typecheck a small program under
 # --strict with moduleResolution node10, nodenext and bundler, and run a 2-worker program (addprocs,
 # a SharedArray written by both workers, distributed, rmprocs) whose workers must have mapped the
-# prebuilt addon, and one of the shipped examples (dist/examples/). Then the source fallback: the same tarball installed with --build-from-source
+# prebuilt addon, one of the shipped examples (dist/examples/), and the `sharedarrays` command.
+# Then the source fallback: the same tarball installed with --build-from-source
 # compiles from its shipped native/ and binding.gyp. Checks that nothing is left running and
 # nothing is left in /dev/shm.
 # Needs the repository installed (`npm ci`): TypeScript and @types/node come from its node_modules.
@@ -105,6 +106,15 @@ run node node_modules/sharedarrays/dist/examples/10-shared-arrays-init.js >"$wor
 grep -q 'SharedArray{int32,2}' "$work/example.out" || { cat "$work/example.out"; fail "the example printed no SharedArray"; }
 left=$(pgrep -f "$app/node_modules/sharedarrays" || true)
 [ -n "$left" ] && fail "processes left running: $left"
+
+step "the sharedarrays command (package.json bin), -p 2"
+cat >"$app/script.mjs" <<'EOF'
+import { rmprocs, workers } from 'sharedarrays';
+console.log(`workers ${workers().join(',')}`);
+await rmprocs(workers());
+EOF
+run npx --no-install sharedarrays -p 2 script.mjs >"$work/bin.out" 2>&1 || { cat "$work/bin.out"; fail "npx sharedarrays -p 2 script.mjs"; }
+grep -qx 'workers 2,3' "$work/bin.out" || { cat "$work/bin.out"; fail "the sharedarrays command did not start 2 workers"; }
 
 step "TypeScript, --strict, moduleResolution node10, nodenext and bundler"
 tsc="$root/node_modules/typescript/bin/tsc"

@@ -22,7 +22,7 @@ export { LocalManager } from './cluster/local-manager.js';
 export { hostname } from './cluster/hostname.js';
 export { SSHManager, type SSHOptions } from './cluster/ssh-manager.js';
 export { SlurmManager, type SlurmOptions } from './cluster/slurm-manager.js';
-export type { MachineSpec } from './cluster/machine-spec.js';
+export type { MachineSpec, Machine } from './cluster/machine-spec.js';
 export type { ClusterManager, WorkerConfig, LaunchContext, WorkerSettings, ListenAt, ManageOp } from './cluster/cluster-manager.js';
 export type { Carrier } from './transport/connection.js';
 

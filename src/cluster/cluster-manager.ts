@@ -3,8 +3,8 @@ import type { Carrier } from '../transport/connection.js';
 
 /**
  * One worker as a cluster manager describes it (Julia's WorkerConfig): `launch` yields one per
- * worker it started. The runtime reads `io`/`errio` (or `address`), `lifeline`, `ospid` and
- * `host`; the other fields are for the manager's own use (an ssh manager's user, port, flags...)
+ * worker it started. The runtime reads `io`/`errio` (or `address`), `connectHost`, `lifeline`,
+ * `ospid` and `host`; the other fields are for the manager's own use (an ssh manager's user, port, flags...)
  * and are handed back to it in `manage`, `connect` and `kill`.
  */
 export interface WorkerConfig {

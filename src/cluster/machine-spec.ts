@@ -7,15 +7,19 @@ import { coded } from '../core/errors.js';
  */
 export type MachineSpec = string | [spec: string, count: number | 'auto'];
 
+/** One machine of an SSHManager, parsed from its spec. */
 export interface Machine {
   /** The host ssh logs in to (a name, an address, or an alias of the user's ssh config). */
   host: string;
+  /** The user to log in as (default: ssh's choice, from the user's ssh config or login name). */
   user?: string;
   /** ssh's port on that host. */
   sshPort?: number;
   /** Where the workers listen, and where the master and other workers connect (default: host). */
   bindAddr?: string;
+  /** The port the first worker listens on (the next ones count up from it); default: any free port. */
   bindPort?: number;
+  /** How many workers to start there; `'auto'`: one per core of that machine. */
   count: number | 'auto';
 }
 

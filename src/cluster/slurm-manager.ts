@@ -5,16 +5,7 @@ import { coded } from '../core/errors.js';
 import type { ClusterManager, LaunchContext, ManageOp, WorkerConfig } from './cluster-manager.js';
 import { WorkerStreams } from './worker-streams.js';
 
-/**
- * Julia's SlurmManager (ClusterManagers.jl): `ntasks` workers started as one Slurm job step with
- * `srun`, wherever Slurm places them. srun gives every task the same standard input: it carries
- * the settings and the cookie, then stays open as every worker's lifeline, so the master's end
- * (or srun's) takes the whole step down. Each task listens on TCP and announces its address;
- * srun's `--label` tells the tasks' lines apart.
- *
- * Slurm has no per-task channel: `interrupt` cancels what awaits on a worker (the message), but a
- * worker stuck in synchronous code is stopped only with the whole step.
- */
+/** Options of {@link SlurmManager}. */
 export interface SlurmOptions {
   /** More `srun` arguments (partition, time limit, nodes...). */
   srunArgs?: string[];
@@ -29,10 +20,25 @@ interface Step {
   live: number;
 }
 
+/**
+ * Julia's SlurmManager (ClusterManagers.jl): `ntasks` workers started as one Slurm job step with
+ * `srun`, wherever Slurm places them. srun gives every task the same standard input: it carries
+ * the settings and the cookie, then stays open as every worker's lifeline, so the master's end
+ * (or srun's) takes the whole step down. Each task listens on TCP and announces its address;
+ * srun's `--label` tells the tasks' lines apart.
+ *
+ * Slurm has no per-task channel: `interrupt` cancels what awaits on a worker (the message), but a
+ * worker stuck in synchronous code is stopped only with the whole step.
+ */
 export class SlurmManager implements ClusterManager {
+  /** How many workers (Slurm tasks) `launch` starts. */
   readonly ntasks: number;
   readonly #opts: SlurmOptions;
 
+  /**
+   * `ntasks` workers in one job step (a positive integer, else RangeError `ERR_INVALID_ARG`;
+   * `srunArgs` must be strings).
+   */
   constructor(ntasks: number, opts: SlurmOptions = {}) {
     if (!Number.isSafeInteger(ntasks) || ntasks < 1) throw coded(RangeError, 'ERR_INVALID_ARG', `SlurmManager(ntasks): ntasks must be a positive integer, got ${String(ntasks)}`);
     if (opts.srunArgs !== undefined && (!Array.isArray(opts.srunArgs) || !opts.srunArgs.every((a) => typeof a === 'string'))) {

@@ -13,16 +13,7 @@ import { escalate } from './escalate.js';
 import type { AgentSettings } from './host-agent-protocol.js';
 import { type Machine, type MachineSpec, parseMachines } from './machine-spec.js';
 
-/**
- * Julia's SSHManager: workers on other machines, started with the system `ssh` (so the user's
- * ssh config, agent, ProxyJump and known_hosts apply). One ssh session per machine, whatever its
- * worker count: it runs the host agent (src/host-agent.ts), which starts the workers there; the
- * cookie travels on the session's standard input, never on a command line. Workers listen on TCP
- * at the machine's bind address; the master and the other workers connect to them there, or, with
- * `tunnel`, the master reaches each worker through ssh forwarding (`ssh -W`) over the same session.
- * The end of the session (the master exits, is killed, or the network breaks and ssh gives up) is
- * the agent's signal to take every worker of the machine down.
- */
+/** Options of {@link SSHManager} (and of `addprocs(machines, opts)`). */
 export interface SSHOptions {
   /** The ssh executable (default `ssh`). */
   ssh?: string;
@@ -51,10 +42,25 @@ interface Launched {
 /** Settings every process of a cluster must share: forwarded to workers on other machines. */
 const SHARED_ENV = ['SHAREDARRAYS_MAX_FRAME', 'SHAREDARRAYS_WORKER_TIMEOUT', 'SHAREDARRAYS_DEBUG', 'SHAREDARRAYS_NUM_THREADS'];
 
+/**
+ * Julia's SSHManager: workers on other machines, started with the system `ssh` (so the user's
+ * ssh config, agent, ProxyJump and known_hosts apply). One ssh session per machine, whatever its
+ * worker count: it runs the host agent (src/host-agent.ts), which starts the workers there; the
+ * cookie travels on the session's standard input, never on a command line. Workers listen on TCP
+ * at the machine's bind address; the master and the other workers connect to them there, or, with
+ * `tunnel`, the master reaches each worker through ssh forwarding (`ssh -W`) over the same session.
+ * The end of the session (the master exits, is killed, or the network breaks and ssh gives up) is
+ * the agent's signal to take every worker of the machine down.
+ */
 export class SSHManager implements ClusterManager {
+  /** The machines, parsed, in the order their workers get pids. */
   readonly machines: readonly Machine[];
   readonly #opts: SSHOptions;
 
+  /**
+   * Workers on `machines` (spec strings, `[spec, count]` pairs, or parsed machines). Throws
+   * `ERR_INVALID_ARG` for a malformed spec, a bad `maxParallel` or `sshflags`.
+   */
   constructor(machines: MachineSpec[] | Machine[], opts: SSHOptions = {}) {
     this.machines = machines.every((m) => typeof m === 'object' && !Array.isArray(m)) ? (machines as Machine[]) : parseMachines(machines);
     const p = opts.maxParallel ?? 10;
