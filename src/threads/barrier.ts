@@ -159,10 +159,12 @@ export class Barrier {
     await this.#state.close();
   }
 
+  /** `close()`, for `await using b = await Barrier.create(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
+  /** `Barrier(n parties, ...)` with its state, for `console.log` and `util.inspect`. */
   [inspect.custom](): string {
     if (this.#state.isClosed) return `Barrier(${this.parties} parties, closed)`;
     if (!this.#state.isMapped) return `Barrier(${this.parties} parties, not mapped in this process)`;

@@ -1,6 +1,6 @@
 // Parallel loops and maps: what the body's parameter is and what the reducer works on.
 import { describe, expectTypeOf, test } from 'vitest';
-import { capture, distributed, pmap, range, SharedArray, type ProgressCallback, type Range, type RetryState, type Widened } from 'sharedarrays';
+import { capture, distributed, pmap, range, SharedArray, threads, type ProgressCallback, type Range, type RetryState, type Widened } from 'sharedarrays';
 
 declare const heads: boolean;
 
@@ -50,6 +50,16 @@ describe('distributed', () => {
     void distributed(range(0, 3), (i) => i, (a, b) => `${a}${b}`);
     // @ts-expect-error a range's items are numbers
     void distributed(range(0, 3), (s: string) => s.length);
+  });
+});
+
+describe('threads.for', () => {
+  test('over a range the body takes a number, also through capture; over an array its elements', async () => {
+    const a = await SharedArray.create('float64', 10);
+    expectTypeOf(threads.for(range(0, 10), capture({ a }, (i) => expectTypeOf(i).toEqualTypeOf<number>()))).toEqualTypeOf<Promise<void>>();
+    expectTypeOf(threads.for(['x', 'y'], (s) => expectTypeOf(s).toEqualTypeOf<string>())).toEqualTypeOf<Promise<void>>();
+    // @ts-expect-error a range's items are numbers
+    void threads.for(range(0, 3), (s: string) => s.length);
   });
 });
 
