@@ -76,7 +76,7 @@ run node use.cjs 2>"$work/cjs.err" || { cat "$work/cjs.err"; fail "require('shar
 step "import from ESM, a 2-worker program"
 cat >"$app/smoke.mjs" <<'EOF'
 import { readFileSync } from 'node:fs';
-import { addprocs, capture, distributed, localindices, myid, range, remotecallFetch, rmprocs, SharedArray, workers } from 'sharedarrays';
+import { addprocs, capture, distributed, localindices, myid, range, remotecallFetch, rmprocs, SharedArray, threadcall, workers } from 'sharedarrays';
 
 const pids = await addprocs(2);
 const S = await SharedArray.create('int32', [4, 2], {
@@ -95,7 +95,9 @@ for (const p of pids) {
 }
 await S.close();
 await rmprocs(workers());
-console.log(`esm ok: workers ${pids.join(', ')} wrote the SharedArray, mapped the prebuild, and were removed`);
+// threadcall's foreign-function library (koffi) works though npm skipped its install script.
+if ((await threadcall('libc.so.6', 'abs', 'int', ['int'], -7)) !== 7) throw new Error('threadcall abs(-7)');
+console.log(`esm ok: workers ${pids.join(', ')} wrote the SharedArray, mapped the prebuild, and were removed; threadcall works`);
 EOF
 run node smoke.mjs 2>"$work/esm.err" || { cat "$work/esm.err"; fail "the 2-worker program"; }
 [ -s "$work/esm.err" ] && { cat "$work/esm.err"; fail "the 2-worker program printed to stderr"; }
