@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What a new user meets, checked in CI: `npm pack` the package (prepack builds the linux-x64
-# prebuild and the API reference), look at the tarball's contents, install it into a fresh
+# prebuild and the API reference), look at the tarball's contents (and that every relative import
+# of its JavaScript has its file in it), install it into a fresh
 # project with no compiler, make or Python on PATH (so only the prebuilt addon can work), then
 # from that project: require() from CommonJS, import from ESM, typecheck a small program under
 # --strict with moduleResolution node10, nodenext and bundler, and run a 2-worker program (addprocs,
@@ -60,6 +61,30 @@ echo "check-package: what npm install printed ($(wc -l <"$work/install.log") lin
 sed 's/^/    | /' "$work/install.log"
 
 run() { (cd "$app" && PATH="$bin" "$@"); }
+
+step "every relative import in the installed package's JavaScript resolves inside it"
+cat >"$work/imports.mjs" <<'EOF'
+// Relative specifiers in import/export statements, import(), and new URL(...) (import.meta.url's).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+const pkg = process.argv[2];
+const missing = [];
+for (const e of readdirSync(join(pkg, 'dist'), { withFileTypes: true, recursive: true })) {
+  if (!e.isFile() || !e.name.endsWith('.js')) continue;
+  const file = join(e.parentPath, e.name);
+  // Without comments, which may quote import lines (block comments, and lines that are comments).
+  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|new URL\(\s*)(['"])(\.{1,2}\/[^'"]+)\1/g)) {
+    const target = resolve(dirname(file), m[2]);
+    if (!existsSync(target)) missing.push(`${file.slice(pkg.length + 1)} -> ${m[2]}`);
+  }
+}
+if (missing.length > 0) {
+  console.error(`relative imports with no file in the package (add them to package.json "files"):\n  ${missing.join('\n  ')}`);
+  process.exit(1);
+}
+EOF
+node "$work/imports.mjs" "$pkg" || fail "the package misses files its own code imports"
 
 step "require() from CommonJS"
 cat >"$app/use.cjs" <<'EOF'

@@ -56,8 +56,11 @@ export async function drandn<D extends DType = 'float64'>(dims: number | number[
 
 /** Options of `distribute`: the DArray's dims (default the source's), owners and grid. */
 export interface DistributeOptions {
+  /** The DArray's dims (default: the source's; a typed array's are [length]), with as many elements. */
   dims?: number[];
+  /** The owners, one block each (default: the workers, at most as many as the longest dimension). */
   procs?: number[];
+  /** Pieces per dimension; their product is the number of procs (default: a balanced grid). */
   dist?: number[];
 }
 

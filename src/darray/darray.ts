@@ -49,8 +49,11 @@ export interface DArrayOptions<D extends DType = DType> {
  * the last is gone — or at once on `close()`.
  */
 export class DArray<D extends DType = DType> extends RemoteRef {
+  /** The element type. */
   readonly dtype: D;
+  /** The size of each dimension, first dimension first (column-major). */
   readonly dims: readonly number[];
+  /** The number of elements: the product of `dims`. */
   readonly length: number;
   /** `pids[k]` owns block `k`. */
   readonly pids: readonly number[];
@@ -112,7 +115,7 @@ export class DArray<D extends DType = DType> extends RemoteRef {
     return N;
   }
 
-  /** The layout, for a DArray of the same shape and owners. */
+  /** @internal The layout, for a DArray of the same shape and owners. */
   get layout(): Layout<D> {
     return { dtype: this.dtype, dims: this.dims, pids: this.pids, grid: this.#grid };
   }
@@ -214,6 +217,7 @@ export class DArray<D extends DType = DType> extends RemoteRef {
     this.finalize();
   }
 
+  /** Whether `close()` was called on this handle. */
   get isClosed(): boolean {
     return this.#closed;
   }

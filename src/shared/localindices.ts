@@ -31,6 +31,7 @@ export function indexpids(S: Participated): number {
 /**
  * What they need of a DArray (src/darray/): a block per process, `indices[k]` owned by `pids[k]`
  * (structural, so that this module needs nothing from there).
+ * @inline
  */
 interface Blocked {
   readonly pids: readonly number[];
