@@ -207,6 +207,24 @@ Napi::Value MapFd(const Napi::CallbackInfo& info) {
   return Expose(env, base, length + delta, delta, length, writable);
 }
 
+// reserveFile(fd, offset, length): allocate the blocks of bytes [offset, offset + length) of a
+// regular file, extending it if needed (posix_fallocate; existing data is kept). A writable mapping
+// over a range the filesystem has not allocated (a sparse file: what ftruncate makes) kills the
+// process with SIGBUS on the first write that finds the filesystem full; a reservation fails now,
+// with ENOSPC, instead.
+Napi::Value ReserveFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = static_cast<int>(SizeArg(info, 0, "fd"));
+  size_t offset = SizeArg(info, 1, "offset");
+  size_t length = SizeArg(info, 2, "length");
+  if (length == 0) return env.Undefined();
+  int rc;
+  do rc = posix_fallocate(fd, static_cast<off_t>(offset), static_cast<off_t>(length));
+  while (rc == EINTR);
+  if (rc != 0) throw ErrnoError(env, rc, "cannot reserve file space");
+  return env.Undefined();
+}
+
 // unmap(buffer) -> boolean: detach the ArrayBuffer (later JS access sees length 0 instead of
 // freed memory) and munmap now, retiring the threads' mapping too (RetireTwin). False when it was
 // already unmapped.
@@ -297,6 +315,7 @@ Napi::Value ShmFreeBytes(const Napi::CallbackInfo& info) {
 void InitSegments(Napi::Env env, Napi::Object exports) {
   exports.Set("create", Napi::Function::New(env, Create));
   exports.Set("mapFd", Napi::Function::New(env, MapFd));
+  exports.Set("reserveFile", Napi::Function::New(env, ReserveFile));
   exports.Set("unmap", Napi::Function::New(env, Unmap));
   exports.Set("shmFreeBytes", Napi::Function::New(env, ShmFreeBytes));
   exports.Set("mappingKind", Napi::Function::New(env, MappingKind));

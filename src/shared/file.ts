@@ -1,8 +1,8 @@
-import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, statfsSync, unlinkSync } from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
 import { coded } from '../core/errors.js';
 import { native } from '../native.js';
-import { Mapping, checkMappable } from './segment.js';
+import { Mapping, checkMappable, formatBytes } from './segment.js';
 
 /**
  * How a file-backed array opens its file (Julia's modes): `r` read-only (the file must be long
@@ -58,12 +58,15 @@ export function fileRequest(path: unknown, opts: FileOptions, hasInit: boolean):
 
 /**
  * Open the file, size it to hold `bytes` after the offset (never for `r`, which must already be
- * long enough), and map that byte range. Null for zero bytes: nothing to map, though the file is
- * still created or sized as its mode says.
+ * long enough), reserve the array's bytes on the filesystem (writable modes), and map that range.
+ * Null for zero bytes: nothing to map, though the file is still created or sized as its mode says.
+ * When the filesystem cannot hold the array, throws ENOSPC and leaves the file as it was (a file
+ * this call created is removed).
  */
 export function mapFile(req: FileRequest, bytes: number): Mapping | null {
   checkMappable(bytes, 'a file-backed array');
   const { path, mode, offset } = req;
+  const existed = mode === 'r' || mode === 'r+' || existsSync(path);
   const fd = fsCall(() => openSync(path, openFlags[mode], 0o644), `open ${path} (mode ${mode})`);
   try {
     const needed = offset + bytes;
@@ -80,10 +83,53 @@ export function mapFile(req: FileRequest, bytes: number): Mapping | null {
       fsCall(() => ftruncateSync(fd, needed), `extend ${path} to ${needed} bytes`);
     }
     if (bytes === 0) return null;
+    if (mode !== 'r') reserve(fd, req, bytes, () => undo(fd, path, size, existed));
     return new Mapping(native().mapFd(fd, offset, bytes, mode !== 'r'), mode !== 'r');
   } finally {
     // The mapping keeps the file's pages; the descriptor is not needed once mmap returned.
     closeSync(fd);
+  }
+}
+
+/**
+ * Have the filesystem allocate the array's bytes now. ftruncate only makes a sparse file: on a full
+ * filesystem the first write through the mapping would kill the process with SIGBUS.
+ */
+function reserve(fd: number, req: FileRequest, bytes: number, undoOnFailure: () => void): void {
+  try {
+    native().reserveFile(fd, req.offset, bytes);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // Not a file that can be reserved (a device, a filesystem without allocation): map as before.
+    if (code === 'ENODEV' || code === 'ESPIPE' || code === 'EOPNOTSUPP') return;
+    undoOnFailure();
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw fsError(e, `reserve ${formatBytes(bytes)} in ${req.path}`);
+    let free: number | undefined;
+    try {
+      const s = statfsSync(dirname(req.path));
+      free = s.bavail * s.bsize;
+    } catch {
+      // Gone meanwhile: say what was needed only.
+    }
+    const room = free === undefined ? '' : `, its filesystem has ${formatBytes(free)} free`;
+    const limit = code === 'EDQUOT' ? 'your disk quota' : 'the filesystem';
+    throw coded(
+      Error,
+      'ERR_FILE',
+      `not enough space for ${req.path}: the array needs ${formatBytes(bytes)} at byte ${req.offset}${room}; ` +
+        `free some space or put the file where ${limit} has room`,
+      { code, needed: bytes, free, cause: e },
+    );
+  }
+}
+
+/** A failed open leaves the file as it found it: its old size, or no file if this open made it. */
+function undo(fd: number, path: string, size: number, existed: boolean): void {
+  try {
+    if (existed) ftruncateSync(fd, size);
+    else unlinkSync(path);
+  } catch {
+    // Best effort: the error about the space is the one to report.
   }
 }
 
@@ -93,10 +139,14 @@ function fsCall<T>(f: () => T, doing: string): T {
   try {
     return f();
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (typeof err.code !== 'string') throw e;
-    const out = coded(Error, 'ERR_FILE', `cannot ${doing} for a SharedArray: ${err.message}`, { code: err.code });
-    out.cause = e;
-    throw out;
+    throw fsError(e, doing);
   }
+}
+
+function fsError(e: unknown, doing: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err.code !== 'string') return e;
+  const out = coded(Error, 'ERR_FILE', `cannot ${doing} for a SharedArray: ${err.message}`, { code: err.code });
+  out.cause = e;
+  return out;
 }
