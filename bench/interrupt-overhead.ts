@@ -2,8 +2,9 @@
  * What does making a user call interruptible cost? A worker runs every shipped function through
  * one of these, so the fixed cost per call is what matters:
  *   - direct:            fn(x), the floor;
- *   - callInterruptible: the addon (native/process.cc): a persistent watcher thread, two uncontended
- *                        mutex operations and a napi_call_function per call;
+ *   - admitCall+runCall: the addon (native/process.cc), as a worker serves a call: a sequence
+ *                        number under an uncontended mutex, the call's tag set as V8's
+ *                        continuation data around a napi_call_function;
  *   - vm breakOnSigint:  what Node offers, script.runInThisContext({ breakOnSigint: true }): starts
  *                        and joins a watchdog thread per call;
  *   - vm plain:          script.runInThisContext() without it, to separate vm's own cost.
@@ -11,11 +12,15 @@
  * Each variant runs in rounds of `n` calls; the best round is reported (least disturbed by GC and
  * the other core's load), with the median alongside.
  *
+ * Second table: what the resume guard (the promise hook a worker installs so that interrupted
+ * calls never resume) costs promise jobs: `await null` in a loop with the guard off and on.
+ *
  *   npx tsc -p tsconfig.json && node dist/bench/interrupt-overhead.js [--n 200000] [--rounds 15]
  */
 import { parseArgs } from 'node:util';
 import { Script } from 'node:vm';
-import { callInterruptible } from '../src/native.js';
+import v8 from 'node:v8';
+import { admitCall, resumeGuard, runCall } from '../src/native.js';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '15' } } });
 const n = Number(values.n);
@@ -35,14 +40,14 @@ const variants: Record<string, { loop: Loop; count: number }> = {
       return s;
     },
   },
-  callInterruptible: {
+  'admitCall+runCall': {
     count: n,
     loop: (count) => {
       let s = 0;
       const args = [0];
       for (let i = 0; i < count; i++) {
         args[0] = i;
-        s += callInterruptible(noop, undefined, args);
+        s += runCall(admitCall(true), noop, undefined, args);
       }
       return s;
     },
@@ -91,3 +96,20 @@ const rows = Object.entries(results).map(([name, r]) => ({
 console.log(`Node ${process.version}, ${rounds} rounds; ${n} calls per round (vm: fewer), no-op returning x + 1`);
 console.table(rows);
 if (sink === 0) console.log(''); // keep `sink` observable
+
+async function awaitLoop(count: number): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) await null;
+  return Number(process.hrtime.bigint() - t0) / count;
+}
+const awaits: Record<string, number[]> = { 'guard off': [], 'guard on': [] };
+await awaitLoop(n); // warm up
+for (let r = 0; r < rounds; r++) {
+  awaits['guard off']!.push(await awaitLoop(n));
+  const stop = v8.promiseHooks.onBefore(resumeGuard());
+  awaits['guard on']!.push(await awaitLoop(n));
+  stop();
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`\nawait null, ${n} per round, ${rounds} rounds alternating`);
+console.table(Object.entries(awaits).map(([name, xs]) => ({ resume: name, 'ns/await (median)': median(xs).toFixed(1), 'x off (median)': (median(xs) / median(awaits['guard off']!)).toFixed(2) })));

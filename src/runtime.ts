@@ -62,7 +62,7 @@ const dispatch = createDispatcher({
   result: (_from, m) => settleRequest(m.reqId, m.ok, m.value),
   clients: (_from, m) => applyClientDeltas(m.deltas),
   forget: (from, m) => forgetFunctions(from, m.fnIds),
-  interrupt: (_from, m) => void interruptCalls(m.upTo),
+  interrupt: (_from, m) => void interruptCalls(m.id),
   join: workerControl.join,
   peers: workerControl.peers,
   connectTo: workerControl.connectTo,

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,10 +20,16 @@ afterAll(removeAllWorkers);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** A manager of local workers written the way a user would, recording what it is told. */
+/**
+ * A manager of local workers written the way a user would, recording what it is told. It gives
+ * the runtime each worker's lifeline (`config.lifeline`), or, with `relay`, keeps it to itself and
+ * relays each interrupt's record there, as a manager whose lifelines live elsewhere does.
+ */
 class RecordingManager implements sa.ClusterManager {
   readonly calls: string[] = [];
   readonly children: ChildProcess[] = [];
+  readonly records: number[][] = [];
+  relay = false;
   constructor(
     readonly n: number,
     readonly workerScript?: string,
@@ -35,14 +42,18 @@ class RecordingManager implements sa.ClusterManager {
       this.children.push(child);
       const line = ctx.settingsLine({ listen: { kind: 'unix' }, lifeline: 3 });
       child.stdin!.end(this.cookie === undefined ? line : line.replace(JSON.stringify(ctx.cookie), JSON.stringify(this.cookie)));
-      yield { host: 'here', io: child.stdout!, errio: child.stderr!, lifeline: child.stdio[3] as NodeJS.WritableStream as never, userdata: child, ospid: child.pid! };
+      const lifeline = child.stdio[3] as Writable;
+      yield { host: 'here', io: child.stdout!, errio: child.stderr!, ...(this.relay ? {} : { lifeline }), userdata: child, ospid: child.pid! };
     }
   }
 
   manage(pid: number, config: sa.WorkerConfig, op: sa.ManageOp): void {
     this.calls.push(`${op} ${pid}`);
     const child = config.userdata as ChildProcess;
-    if (op === 'interrupt') (config.lifeline as unknown as NodeJS.WritableStream).write('I');
+    if (op === 'interrupt') {
+      this.records.push([...config.interruptRecord!]);
+      if (this.relay) (child.stdio[3] as Writable).write(config.interruptRecord!);
+    }
     if (op === 'register') child.unref();
     if (op === 'deregister') child.kill('SIGKILL');
   }
@@ -54,6 +65,24 @@ class RecordingManager implements sa.ClusterManager {
   }
 }
 
+/** Start a call on `pid` that spins after saying so through shared memory, and interrupt it. */
+async function interruptSpinning(pid: number): Promise<void> {
+  const started = await sa.SharedArray.create('int32', 1);
+  const spinning = remotecallFetch(
+    (flag: sa.SharedArray<'int32'>) => {
+      flag.data[0] = 1;
+      for (;;);
+    },
+    pid,
+    started,
+  );
+  await waitFor(() => started.data[0] === 1, { what: 'the loop to start' });
+  await interrupt(pid);
+  await expect(spinning).rejects.toMatchObject({ cause: { code: 'ERR_INTERRUPTED' } });
+  expect(await remotecallFetch(() => myid(), pid)).toBe(pid); // serves on
+  await started.close();
+}
+
 describe('a user-written ClusterManager', () => {
   it('starts workers that work like any others, and is told of each step', async () => {
     const m = new RecordingManager(2);
@@ -61,27 +90,29 @@ describe('a user-written ClusterManager', () => {
     expect(ws).toHaveLength(2);
     expect(await Promise.all(ws.map((w) => remotecallFetch(() => myid(), w)))).toEqual(ws);
     expect([...m.calls].sort()).toEqual(ws.map((w) => `register ${w}`).sort());
-    // interrupt goes through the manager's out-of-band path (its lifeline pipe). The loop says
-    // it has started through shared memory, which this process reads.
-    const started = await sa.SharedArray.create('int32', 1);
-    const spinning = remotecallFetch(
-      (flag: sa.SharedArray<'int32'>) => {
-        flag.data[0] = 1;
-        for (;;);
-      },
-      ws[0]!,
-      started,
-    );
-    await waitFor(() => started.data[0] === 1, { what: 'the loop to start' });
-    await interrupt(ws[0]!);
-    await expect(spinning).rejects.toMatchObject({ cause: { code: 'ERR_INTERRUPTED' } });
+    // The runtime writes the interrupt's record into the lifeline the manager gave it, and tells
+    // the manager. The loop says it has started through shared memory, which this process reads.
+    await interruptSpinning(ws[0]!);
     expect(m.calls).toContain(`interrupt ${ws[0]}`);
-    await started.close();
+    expect(m.records).toHaveLength(1);
+    expect(m.records[0]).toHaveLength(5);
+    expect(m.records[0]![0]).toBe(0x49); // 'I', then the interrupt's id
     await rmprocs(ws);
     for (const w of ws) expect(m.calls).toContain(`kill ${w}`);
     for (const w of ws) expect(m.calls).toContain(`finalize ${w}`);
     expect(workers()).toEqual([1]);
     for (const c of m.children) expect(gone(c.pid!)).toBe(true);
+  });
+
+  it('a manager that holds the lifelines itself relays the record it is given, and interrupts reach the worker', async () => {
+    const m = new RecordingManager(1);
+    m.relay = true;
+    const [w] = (await addprocs(m)) as [number];
+    for (let i = 0; i < 2; i++) await interruptSpinning(w);
+    expect(m.records).toHaveLength(2);
+    // A fresh id for each interrupt.
+    expect(Buffer.from(m.records[1]!).readUInt32LE(1)).toBeGreaterThan(Buffer.from(m.records[0]!).readUInt32LE(1));
+    await rmprocs(w);
   });
 
   it('a worker that does not know the cookie fails addprocs with the reason, and is stopped', async () => {

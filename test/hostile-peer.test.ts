@@ -39,7 +39,7 @@ describe('control messages from a peer that is not the master', () => {
         { kind: 'exit' },
         { kind: 'peers', peers: [], removed: [1, low] },
         { kind: 'join', pid: 99, topology: 'master_worker', lazy: true, peers: [], master: { key: 'k', name: 'evil' } },
-        { kind: 'interrupt', upTo: 0xffffffff },
+        { kind: 'interrupt', id: 0xffffffff },
         { kind: 'connectTo', pid: low },
       ];
       for (const m of orders) peer.socket.write(encodeMsg(m));

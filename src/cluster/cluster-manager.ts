@@ -54,10 +54,20 @@ export interface WorkerConfig {
   /** More output (the worker's stderr), forwarded the same way. */
   errio?: Readable;
   /**
-   * A stream into the worker's lifeline (a pipe it watches natively): the worker exits when it
-   * closes, and a byte `I` interrupts the worker's running calls even when it is stuck in a loop.
+   * A stream into this worker's own lifeline (a pipe it watches natively): the worker exits when it
+   * closes, and `interrupt` writes each interrupt's record into it, which stops the worker's
+   * cancelled calls even when they are stuck in a loop. Only the runtime writes into it.
    */
   lifeline?: Writable;
+  /**
+   * The record of the interrupt being delivered (5 bytes that carry the interrupt's identity), set
+   * by the runtime just before it calls `manage(pid, config, 'interrupt')`, and replaced by the
+   * next interrupt. The runtime has already written it into `lifeline` when the config has one; a
+   * manager whose workers' lifelines are held elsewhere (a host agent on another machine) relays it
+   * there, whole and unchanged, during that call. Without any record, an interrupt still cancels
+   * the calls that await something, but cannot stop code that spins.
+   */
+  interruptRecord?: Uint8Array;
 }
 
 /** What `launch` is given: the cookie, the options, and how a worker is started. */
@@ -128,7 +138,10 @@ export type ManageOp = 'register' | 'deregister' | 'interrupt' | 'finalize';
 export interface ClusterManager {
   /** Start workers; yield (or return) one config per worker as each is started. */
   launch(ctx: LaunchContext): AsyncIterable<WorkerConfig> | Promise<WorkerConfig[]>;
-  /** Told what happens to a worker: joined, lost, to be interrupted, gone for good. */
+  /**
+   * Told what happens to a worker: joined, lost, to be interrupted (relay `config.interruptRecord`
+   * to its lifeline if the runtime cannot write it there itself), gone for good.
+   */
   manage?(pid: number, config: WorkerConfig, op: ManageOp): void | Promise<void>;
   /** A custom transport: the stream to reach worker `pid` (default: its announced address). */
   connect?(pid: number, config: WorkerConfig): Promise<Carrier>;

@@ -4,7 +4,9 @@
  * however many workers it runs (sshd's MaxStartups bites when there is one per worker).
  *
  *   master → agent, first line: AgentSettings as JSON (the cookie is in it: never on a command line)
- *   master → agent, then:       `I <k>` interrupt worker k · `K <k> <SIGNAL>` signal worker k
+ *   master → agent, then:       `I <k> <id>` interrupt `id` for worker k: write its record into
+ *                               worker k's lifeline (cluster/interrupt-record.ts)
+ *                               `K <k> <SIGNAL>` signal worker k
  *   agent → master:             `agent <ospid> <count>` once its workers are starting
  *                               `<k> <line>` a line worker k printed (stdout or stderr)
  *                               `<k> exit <code|signal>` worker k has exited
@@ -27,17 +29,23 @@ export interface AgentSettings {
   listen: WorkerSettings['listen'];
 }
 
-export type AgentCommand = { kind: 'interrupt'; worker: number } | { kind: 'signal'; worker: number; signal: NodeJS.Signals };
+/** What the master asks an agent to do to one of its workers. */
+export type AgentCommand = { kind: 'interrupt'; worker: number; id: number } | { kind: 'signal'; worker: number; signal: NodeJS.Signals };
 
+/** A command as the line the master sends. */
 export function formatCommand(c: AgentCommand): string {
-  return c.kind === 'interrupt' ? `I ${c.worker}\n` : `K ${c.worker} ${c.signal}\n`;
+  return c.kind === 'interrupt' ? `I ${c.worker} ${c.id}\n` : `K ${c.worker} ${c.signal}\n`;
 }
 
+/** The command a line says, or null for anything else (ignored: the agent carries on). */
 export function parseCommand(line: string): AgentCommand | null {
-  const m = /^(I|K) (\d+)(?: (SIG[A-Z0-9]+))?$/.exec(line.trim());
-  if (!m) return null;
-  if (m[1] === 'I') return { kind: 'interrupt', worker: Number(m[2]) };
-  return m[3] ? { kind: 'signal', worker: Number(m[2]), signal: m[3] as NodeJS.Signals } : null;
+  let m = /^I (\d+) (\d+)$/.exec(line.trim());
+  if (m) {
+    const id = Number(m[2]);
+    return id <= 0xffff_ffff ? { kind: 'interrupt', worker: Number(m[1]), id } : null;
+  }
+  m = /^K (\d+) (SIG[A-Z0-9]+)$/.exec(line.trim());
+  return m ? { kind: 'signal', worker: Number(m[1]), signal: m[2] as NodeJS.Signals } : null;
 }
 
 export type AgentReport =

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { type AgentSettings, parseCommand } from './host-agent-protocol.js';
+import { interruptRecord } from './interrupt-record.js';
 
 /**
  * The host agent (see host-agent-protocol.ts): started by the master over ssh, it reads its
@@ -30,7 +31,7 @@ export function runAgent(): void {
     const c = parseCommand(line);
     const w = c ? workers[c.worker] : undefined;
     if (!c || !w) return;
-    if (c.kind === 'interrupt') w.lifeline.write('I');
+    if (c.kind === 'interrupt') w.lifeline.write(interruptRecord(c.id));
     else w.child.kill(c.signal);
   });
 

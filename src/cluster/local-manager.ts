@@ -10,9 +10,10 @@ import { escalate } from './escalate.js';
  * <worker script>`, reads its settings and the cookie on standard input, listens on a private
  * abstract Unix socket (no file anywhere, so no crash can leave one behind), and announces it.
  *
- * Its fourth stdio stream (fd 3) is the worker's lifeline: the master writes `I` there to
- * interrupt running calls, and the worker's addon treats the pipe's end as the master's death, so
- * a worker exits with its master even when it is stuck in a synchronous loop.
+ * Its fourth stdio stream (fd 3) is the worker's lifeline, given to the runtime as
+ * `config.lifeline`: the master writes interrupt records there (cluster/interrupt-record.ts), and
+ * the worker's addon treats the pipe's end as the master's death, so a worker exits with its master
+ * even when it is stuck in a synchronous loop.
  */
 export class LocalManager implements ClusterManager {
   /** How many workers `launch` starts. */
@@ -62,7 +63,7 @@ export class LocalManager implements ClusterManager {
         for (const s of [child.stdout, child.stderr, config.lifeline]) (s as { unref?: () => void } | null | undefined)?.unref?.();
         return;
       case 'interrupt':
-        config.lifeline?.write('I');
+        // The runtime has written the record into config.lifeline itself.
         return;
       case 'deregister':
         // The connection is gone: make sure the process is too.

@@ -9,8 +9,9 @@ import { readDone } from '../refs/replies.js';
 import { dial, disconnect, openAddress, send } from '../transport/connections.js';
 import type { Msg } from '../transport/messages.js';
 import { callOn } from '../transport/owner-calls.js';
-import { lastRequestId } from '../transport/requests.js';
+import { lastRequestId, nextRequestId } from '../transport/requests.js';
 import type { ClusterManager, LaunchContext, WorkerConfig } from './cluster-manager.js';
+import { interruptRecord } from './interrupt-record.js';
 import { keepAliveDuring } from './keep-alive.js';
 import { LocalManager } from './local-manager.js';
 import type { MachineSpec } from './machine-spec.js';
@@ -306,20 +307,35 @@ function forget(pid: number, rec: WorkerRecord): void {
 }
 
 /**
- * Cancel the calls in flight on `pids` (default: every worker); the workers keep serving. Both
- * the message and the manager's out-of-band path (the LocalManager's control pipe) are used: the
- * pipe reaches a worker stuck in synchronous code, the message names which calls to cancel.
+ * Cancel the calls in flight on `pids` (default: every worker) now: each fails with ERR_INTERRUPTED
+ * and its code is stopped wherever it runs; calls sent later are not affected; the workers keep
+ * serving. The interrupt gets a fresh id, sent twice: as a marker on the connection, behind every
+ * call already sent (it says exactly which calls came before), and as a record into the worker's
+ * lifeline (it reaches a worker whatever it does): by this process when the config holds the
+ * lifeline, or by the manager, which `manage(pid, config, 'interrupt')` asks to relay
+ * `config.interruptRecord` (native/process.cc, docs/interrupt.md).
  */
 export async function interrupt(pids?: number | number[]): Promise<void> {
   onlyMaster();
   const list = pids === undefined ? workerPids() : checkPids(pids, 'interrupt', true);
-  const upTo = lastRequestId();
+  const id = nextRequestId();
+  const record = interruptRecord(id);
   for (const pid of list) {
     const rec = records.get(pid);
     if (!rec) continue;
-    send(pid, { kind: 'interrupt', upTo });
+    send(pid, { kind: 'interrupt', id });
+    rec.config.interruptRecord = record;
+    writeLifeline(rec.config, record);
     await rec.manager.manage?.(pid, rec.config, 'interrupt');
   }
+}
+
+/** Into the worker's lifeline, if the config holds it and it is still open; a worker gone meanwhile is not an error here. */
+function writeLifeline(config: WorkerConfig, bytes: Uint8Array): void {
+  const lifeline = config.lifeline;
+  if (!lifeline || lifeline.destroyed || lifeline.writableEnded) return;
+  if (lifeline.listenerCount('error') === 0) lifeline.on('error', () => undefined);
+  lifeline.write(bytes);
 }
 
 /** Cluster-control messages only the master handles (see remote/dispatch.ts). */

@@ -27,8 +27,11 @@ interface Step {
  * (or srun's) takes the whole step down. Each task listens on TCP and announces its address;
  * srun's `--label` tells the tasks' lines apart.
  *
- * Slurm has no per-task channel: `interrupt` cancels what awaits on a worker (the message), but a
- * worker stuck in synchronous code is stopped only with the whole step.
+ * Slurm has no per-task channel, so no interrupt record reaches a task (its configs have no
+ * `lifeline`, and `manage(pid, config, 'interrupt')` has nothing to relay): `interrupt` sends only
+ * the marker on the connection. The calls it cancels that await something fail with
+ * ERR_INTERRUPTED and never resume, but code that spins (in its first stretch or after an `await`)
+ * cannot read the marker and is not stopped: such a worker is stopped only with the whole step.
  */
 export class SlurmManager implements ClusterManager {
   /** How many workers (Slurm tasks) `launch` starts. */

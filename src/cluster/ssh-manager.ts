@@ -11,6 +11,7 @@ import { AgentSession } from './agent-session.js';
 import type { ClusterManager, LaunchContext, ManageOp, WorkerConfig } from './cluster-manager.js';
 import { escalate } from './escalate.js';
 import type { AgentSettings } from './host-agent-protocol.js';
+import { interruptIdOf } from './interrupt-record.js';
 import { type Machine, type MachineSpec, parseMachines } from './machine-spec.js';
 
 /** Options of {@link SSHManager} (and of `addprocs(machines, opts)`). */
@@ -203,7 +204,8 @@ export class SSHManager implements ClusterManager {
         session.unref();
         return;
       case 'interrupt':
-        session.send({ kind: 'interrupt', worker: k });
+        // The worker's lifeline is held by the agent on its machine: relay the record's id there.
+        if (config.interruptRecord) session.send({ kind: 'interrupt', worker: k, id: interruptIdOf(config.interruptRecord) });
         return;
       case 'deregister':
         session.send({ kind: 'signal', worker: k, signal: 'SIGKILL' });

@@ -1,13 +1,15 @@
 import { fstatSync, readSync } from 'node:fs';
 import net from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
+import { setCallScope } from '../core/call-scope.js';
 import { clusterCookie } from '../core/cookie.js';
 import { coded } from '../core/errors.js';
 import { myid, setMyid } from '../core/identity.js';
 import { workerTimeoutMs } from '../core/worker-timeout.js';
-import { callInterruptible, startControlWatch } from '../native.js';
-import { setInvoker } from '../remote/invoke.js';
+import { startControlWatch } from '../native.js';
+import { setCallRunner } from '../remote/invoke.js';
 import { acceptConnection } from '../transport/connections.js';
+import { workerCalls } from './call-interrupts.js';
 import type { WorkerSettings } from './cluster-manager.js';
 import { ANNOUNCE } from './worker-output.js';
 
@@ -92,11 +94,17 @@ export async function runWorker(): Promise<void> {
   const deadline = workerTimeoutMs();
   const settings = readSettings();
   clusterCookie(settings.cookie);
+  // Calls are tagged, so that an interrupt cancels exactly those in flight when it was issued,
+  // and runtime work several calls share is kept apart from any one of them (docs/interrupt.md).
+  const calls = workerCalls();
+  setCallRunner(calls.runner);
+  setCallScope(calls.scope);
   if (settings.lifeline !== null && isPipe(settings.lifeline)) {
     // A native thread watches the lifeline: its end is the master's death (exit at once, even in
-    // a synchronous loop), and an `I` on it interrupts the running call.
+    // a synchronous loop), and an interrupt record on it stops the calls it cancels wherever they
+    // run. Where no record comes (srun's standard input is every task's), an interrupt's marker
+    // alone still cancels what awaits.
     startControlWatch(settings.lifeline);
-    setInvoker((fn, args) => callInterruptible(fn as (...a: never[]) => unknown, undefined, args));
   }
   // SIGINT is how Ctrl-C in the master's terminal reaches workers; interrupts come another way.
   process.on('SIGINT', () => undefined);

@@ -6,7 +6,7 @@ import { CallMode, type Msg } from '../transport/messages.js';
 import { replyDone, replyError, replyValue } from '../transport/reply.js';
 import { explainMissingName } from './explain.js';
 import { resolveFunction } from './function-shipping.js';
-import { invoke } from './invoke.js';
+import { callRunner } from './invoke.js';
 
 /**
  * Running the calls other processes send this one. Every call runs inside a try: its error
@@ -15,9 +15,10 @@ import { invoke } from './invoke.js';
  */
 type CallMsg = Extract<Msg, { kind: 'call' }>;
 
+/** A call in flight here that awaits something, so that `interrupt` can answer it. */
 interface Running {
-  from: number;
-  reqId: number;
+  /** The call's tag (CallRunner.admit). */
+  tag: number;
   cancel(error: Error): void;
 }
 const running = new Set<Running>();
@@ -33,17 +34,21 @@ export function serveCall(from: number, m: CallMsg): void {
   } catch (e) {
     return finishCall(from, m, undefined, e, true);
   }
+  // Resolved and decoded even when refused: later calls name the function by id, and the
+  // arguments' references are counted as for any call.
+  const runner = callRunner();
+  const tag = runner.admit(from);
+  if (tag === 0) return finishCall(from, m, undefined, interrupted(), true);
   let result: unknown;
   try {
-    result = invoke(fn, args);
+    result = runner.run(tag, fn, args);
   } catch (e) {
     return finishCall(from, m, undefined, explainMissingName(e), true);
   }
   if (!isThenable(result)) return finishCall(from, m, result, null, false);
   let done = false;
   const r: Running = {
-    from,
-    reqId: m.reqId,
+    tag,
     cancel(error) {
       if (done) return;
       done = true;
@@ -63,15 +68,24 @@ export function serveCall(from: number, m: CallMsg): void {
   );
 }
 
-/** Cancel calls running here: all of them, or those from the master numbered up to `upTo`. */
-export function interruptCalls(upTo: number): number {
+/**
+ * The marker of interrupt `id` arrived from the master: answer the awaiting calls it cancels (code
+ * running then was stopped already, and the runner keeps them from running again: see
+ * cluster/call-interrupts.ts). Returns how many were answered.
+ */
+export function interruptCalls(id: number): number {
+  const cancels = callRunner().interrupt(id);
   let n = 0;
   for (const r of running) {
-    if (r.from === 1 && r.reqId > upTo) continue;
-    r.cancel(coded(Error, 'ERR_INTERRUPTED', `call interrupted on worker ${myid()}`));
+    if (!cancels(r.tag)) continue;
+    r.cancel(interrupted());
     n++;
   }
   return n;
+}
+
+function interrupted(): Error {
+  return coded(Error, 'ERR_INTERRUPTED', `call interrupted on worker ${myid()}`);
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {

@@ -12,7 +12,7 @@
 import { coded } from '../core/errors.js';
 import type { DType, Element, TypedArrayOf } from '../shared/dtype.js';
 import { SharedArray } from '../shared/shared-array.js';
-import { native } from '../native.js';
+import { interruptPoint, native } from '../native.js';
 
 /** The element types atomics work on: the integer dtypes (not float, not uint8clamped). */
 export type IntegerDType = 'int8' | 'int16' | 'int32' | 'uint8' | 'uint16' | 'uint32' | 'bigint64' | 'biguint64';
@@ -155,7 +155,7 @@ function int32Target(op: string, S: unknown, i: unknown): Int32Array {
   return a;
 }
 
-/** A blocked wait returns to JavaScript this often, so that `interrupt()` can stop it there. */
+/** A blocked wait returns to JavaScript this often, so that `interrupt()` can stop it there (interruptPoint). */
 const WAIT_SLICE_MS = 50;
 
 /**
@@ -180,6 +180,7 @@ export function atomicWait(S: AtomicArray<'int32'>, i: number, expected: number,
     if (r === 0) return 'ok';
     if (r === 1) return first ? 'not-equal' : 'ok'; // changed while we slept between slices
     if (performance.now() >= deadline) return 'timed-out';
+    interruptPoint(); // between slices: an interrupt that cancelled the calling call stops it here
   }
 }
 

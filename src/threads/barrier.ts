@@ -15,7 +15,8 @@
  * process and pool thread it reached, and every thread that arrived). One that has ended, even
  * before its first arrive(), breaks the barrier: the waiter marks it broken and wakes the others.
  * A broken barrier stays broken: every arrive() throws ERR_BARRIER_BROKEN, saying who broke it.
- * A wait returns to JavaScript every CHECK_MS, so `interrupt()` stops a worker waiting here; its
+ * A wait returns to JavaScript every CHECK_MS, so `interrupt()` stops a worker waiting here (at an
+ * interruptPoint, the one place in the wait where stopping leaves nothing half-done); its
  * arrival still counts in that round (an interrupt runs no code of ours), so after an interrupt
  * start again with a new Barrier.
  */
@@ -23,7 +24,7 @@ import { inspect } from 'node:util';
 import { coded } from '../core/errors.js';
 import { myid } from '../core/identity.js';
 import { nprocs } from '../core/process-table.js';
-import { native } from '../native.js';
+import { interruptPoint, native } from '../native.js';
 import { SharedArray } from '../shared/shared-array.js';
 import { deadHolder, hold, holdEpoch, self, type Who } from './barrier-holders.js';
 import {
@@ -141,6 +142,7 @@ export class Barrier {
             'The barrier is now broken for every participant; allow longer with arrive(timeoutMs) or Barrier.create(parties, { timeoutMs })',
         );
       }
+      interruptPoint(); // between slices: an interrupt that cancelled the calling call stops it here
     }
   }
 

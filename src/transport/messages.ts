@@ -66,8 +66,11 @@ export type Msg =
   | { kind: 'requestConnect'; from: number; to: number }
   /** Master → worker: connect to `pid`, it wants to talk. */
   | { kind: 'connectTo'; pid: number }
-  /** Master → worker: cancel the calls in flight there (see remote/serve.ts). */
-  | { kind: 'interrupt'; upTo: number }
+  /**
+   * Master → worker: the marker of interrupt `id`, which cancels the calls sent before it (the
+   * same id reaches the worker's lifeline as a record: cluster/interrupt-record.ts).
+   */
+  | { kind: 'interrupt'; id: number }
   /** Master → worker: exit now. */
   | { kind: 'exit' };
 
@@ -164,7 +167,7 @@ export function encodeMsg(m: Msg): Buffer {
     case 'connectTo':
       return control(K_CONNECTTO, m.pid);
     case 'interrupt':
-      return control(K_INTERRUPT, m.upTo);
+      return control(K_INTERRUPT, m.id);
     case 'exit':
       return control(K_EXIT, 0);
   }
@@ -211,7 +214,8 @@ function protocolError(what: string): Error {
 
 // --- validation of what a peer sent --------------------------------------------------------------
 
-const isPid = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= 0xffff_ffff;
+const isU32 = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= 0xffff_ffff;
+const isPid = isU32;
 const isTopology = (x: unknown): x is Topology => x === 'all_to_all' || x === 'master_worker';
 
 function peerInfos(x: unknown, what: string): PeerInfo[] {
@@ -340,8 +344,8 @@ export function decodeMsg(b: Buffer): Msg {
       if (!isPid(body)) throw protocolError('bad connectTo');
       return { kind: 'connectTo', pid: body };
     case K_INTERRUPT:
-      if (!isPid(body)) throw protocolError('bad interrupt');
-      return { kind: 'interrupt', upTo: body };
+      if (!isU32(body)) throw protocolError('bad interrupt: its id must be a u32');
+      return { kind: 'interrupt', id: body };
     case K_EXIT:
       return { kind: 'exit' };
   }

@@ -22,7 +22,7 @@ afterEach(() => {
 const control: Msg[] = [
   { kind: 'peers', peers: [], removed: [] },
   { kind: 'connectTo', pid: 4 },
-  { kind: 'interrupt', upTo: 1 },
+  { kind: 'interrupt', id: 1 },
   { kind: 'exit' },
 ];
 

@@ -27,7 +27,7 @@ const every: Msg[] = [
   { kind: 'peers', peers, removed: [4] },
   { kind: 'requestConnect', from: 5, to: 3 },
   { kind: 'connectTo', pid: 6 },
-  { kind: 'interrupt', upTo: 1234 },
+  { kind: 'interrupt', id: 1234 },
   { kind: 'exit' },
 ];
 
@@ -102,5 +102,7 @@ describe('malformed frames are refused', () => {
     refused(body({ kind: 'requestConnect', from: 2 } as never).subarray(0, 5));
     refused(Buffer.concat([Buffer.from([8, 0, 0, 0]), Buffer.from('not v8 at all')]));
     refused(body({ kind: 'clients', deltas: [1, 2, 3] }));
+    // An interrupt's id is a u32 (it is also written as one into the worker's lifeline).
+    for (const id of [-1, 2 ** 32, 1.5, '7', null]) refused(body({ kind: 'interrupt', id } as never));
   });
 });
