@@ -77,10 +77,12 @@ describeMultihost('SSHManager on simulated hosts', () => {
     });
   });
 
-  it('interrupt cancels a synchronous loop on a worker of another host, which serves on; rmprocs escalates there', async () => {
+  it('interrupt cancels a loop on a worker of another host (first stretch, after an await), which serves on; rmprocs escalates there', async () => {
     const r = await master('interrupt');
     expect(r.interrupted).toBe('ERR_INTERRUPTED');
     expect(r.after).toBe(2);
+    expect(r.afterAwait).toBe('ERR_INTERRUPTED');
+    expect(r.idleThenCall).toBe(42);
     expect(r.removed).toEqual([1]);
     expect(errors).toContain('rmprocs: worker 2 did not exit; sending SIGTERM');
   });
