@@ -7,8 +7,9 @@
  * call runs carries its tag, and once the call is cancelled none of those reactions ever runs again.
  * That is right for the call's own code, and wrong for work the runtime keeps for everyone (a
  * fetch other callers wait on too): started inside a call, it would stall with that call. So such
- * work starts {@link detached}; and a queue of waiters (a Channel's takers) skips the waiters whose
- * call was cancelled, which will never take what they are handed.
+ * work starts {@link detached}; a queue of waiters (a Channel's takers) skips the waiters whose
+ * call was cancelled, which will never take what they are handed; and a call that holds something
+ * for others (a pool's worker) arms {@link onCancelled} to give it back.
  *
  * A worker installs the addon's scope (cluster/worker-process.ts); elsewhere (the master, threads)
  * no call is ever cancelled and these are plain.
@@ -48,3 +49,41 @@ export function callCancelled(tag: number): boolean {
 export function detached<T>(fn: () => T): T {
   return scope.detached(fn);
 }
+
+const cleanups = new Map<number, Set<() => void>>();
+
+/**
+ * Run `cleanup` once if an interrupt cancels the calling call, so that what it holds for others (a
+ * pool's worker it took) is given back: its own code never runs again to do it. Runs when the
+ * interrupt's marker is read ({@link sweepCancelled}), as part of no call. Returns the function
+ * that disarms it, to call once the call no longer holds anything. Outside any call: nothing.
+ */
+export function onCancelled(cleanup: () => void): () => void {
+  const tag = scope.current();
+  if (tag === 0) return noop;
+  let set = cleanups.get(tag);
+  if (!set) cleanups.set(tag, (set = new Set()));
+  const armed = set;
+  armed.add(cleanup);
+  return () => {
+    armed.delete(cleanup);
+    if (armed.size === 0 && cleanups.get(tag) === armed) cleanups.delete(tag);
+  };
+}
+
+/** An interrupt was applied (its marker read): run the cleanups of the calls it cancelled. */
+export function sweepCancelled(): void {
+  for (const [tag, set] of cleanups) {
+    if (!scope.cancelled(tag)) continue;
+    cleanups.delete(tag);
+    for (const cleanup of set) {
+      try {
+        detached(cleanup);
+      } catch (e) {
+        process.stderr.write(`sharedarrays: giving back what an interrupted call held failed: ${(e as Error)?.message ?? String(e)}\n`);
+      }
+    }
+  }
+}
+
+function noop(): void {}

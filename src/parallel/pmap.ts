@@ -1,3 +1,4 @@
+import { detached, onCancelled } from '../core/call-scope.js';
 import { asRemote, coded } from '../core/errors.js';
 import { myid } from '../core/identity.js';
 import { nworkers, workers } from '../core/process-table.js';
@@ -220,6 +221,30 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
     failure ??= e;
   };
 
+  // Slots taken and not yet launched. A pool's workers are shared with other callers: if an
+  // interrupt cancels the call running this pmap, its code (which would give them back) never runs
+  // again, so the cleanup does (core/call-scope.ts); a launched slot goes back when its batch ends,
+  // whatever happened to the caller.
+  const held = new Set<number>();
+  let cancelled = false;
+  const disarm = onCancelled(() => {
+    cancelled = true;
+    for (const s of held) slots.put(s);
+    held.clear();
+  });
+  const take = (o: { avoid?: number }): Promise<number> =>
+    detached(() =>
+      slots.take(o).then((s) => {
+        if (cancelled) slots.put(s);
+        else held.add(s);
+        return s;
+      }),
+    );
+  const putBack = (slot: number): void => {
+    held.delete(slot);
+    slots.put(slot);
+  };
+
   const settle = (item: Item, r: Result, slot: number): void => {
     if (r.ok) {
       results[item.index] = r.value;
@@ -269,23 +294,27 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
 
   const launch = (slot: number, batch: Item[]): void => {
     const t0 = performance.now();
-    const p: Promise<void> = exec(
+    held.delete(slot);
+    const running = exec(
       slot,
       batch.map((b) => b.value),
-    )
-      .then(
-        (rs) => {
-          sizer.observe(batch.length, performance.now() - t0);
-          slots.put(slot);
-          for (const [k, r] of rs.entries()) settle(batch[k]!, r, slot);
-        },
-        (e: unknown) => {
-          // The whole batch failed: the worker died, or the items could not be sent.
-          slots.put(slot);
-          for (const b of batch) settle(b, { ok: false, error: e as Error }, slot);
-        },
-      )
-      .finally(() => inflight.delete(p));
+    );
+    const p: Promise<void> = detached(() =>
+      running
+        .then(
+          (rs) => {
+            sizer.observe(batch.length, performance.now() - t0);
+            slots.put(slot);
+            for (const [k, r] of rs.entries()) settle(batch[k]!, r, slot);
+          },
+          (e: unknown) => {
+            // The whole batch failed: the worker died, or the items could not be sent.
+            slots.put(slot);
+            for (const b of batch) settle(b, { ok: false, error: e as Error }, slot);
+          },
+        )
+        .finally(() => inflight.delete(p)),
+    );
     inflight.add(p);
   };
 
@@ -298,14 +327,14 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
       }
       let slot: number;
       try {
-        slot = await slots.take(retries.length > 0 ? { avoid: retries[0]!.avoid } : {});
+        slot = await take(retries.length > 0 ? { avoid: retries[0]!.avoid } : {});
       } catch (e) {
         // No worker left in the pool.
         fail(e as Error);
         break;
       }
       if (failure !== null) {
-        slots.put(slot);
+        putBack(slot);
         break;
       }
       const size = sizer.next(total === undefined ? undefined : total - nextIndex + retries.length);
@@ -316,7 +345,7 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
           values = await pull(size - batch.length);
         } catch (e) {
           // The input itself failed: give the worker back, and stop as for a failed item.
-          slots.put(slot);
+          putBack(slot);
           fail(e as Error);
           break;
         }
@@ -324,13 +353,14 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
         for (const value of values) batch.push({ index: nextIndex++, value, attempt: 0, avoid: 0 });
       }
       if (batch.length === 0) {
-        slots.put(slot);
+        putBack(slot);
         continue;
       }
       launch(slot, batch);
     }
     await Promise.allSettled(inflight);
   } finally {
+    disarm();
     progress.stop();
   }
   if (failure !== null) throw failure;

@@ -1,3 +1,4 @@
+import { detached, onCancelled } from '../core/call-scope.js';
 import { coded } from '../core/errors.js';
 import { myid } from '../core/identity.js';
 import { hasExited, workerInfo, workerPids } from '../core/process-table.js';
@@ -108,14 +109,36 @@ export class WorkerPool {
     for (const wake of waiters) wake();
   }
 
-  /** Run `f(...args)` on an idle worker of the pool, which is busy until the call finishes. */
+  /**
+   * Run `f(...args)` on an idle worker of the pool, which is busy until the call finishes. The
+   * worker goes back to the pool when the call finishes even if the calling call was interrupted
+   * meanwhile (core/call-scope.ts): taking and giving back are the pool's work, not the caller's.
+   */
   async remotecallFetch<R>(f: (...args: never[]) => R, ...args: unknown[]): Promise<Awaited<R>> {
-    const pid = await this.take();
+    // Until the call is sent, the worker taken is this caller's to give back, or, if an interrupt
+    // cancels the caller before then, the cleanup's (or the take's, if it comes after).
+    let taken = 0;
+    let cancelled = false;
+    const disarm = onCancelled(() => {
+      cancelled = true;
+      if (taken !== 0) this.put(taken);
+    });
+    let pid: number;
     try {
-      return await remotecallFetch(f as (...a: unknown[]) => R, pid, ...args);
+      pid = await detached(() =>
+        this.take().then((p) => {
+          if (cancelled) this.put(p);
+          else taken = p;
+          return p;
+        }),
+      );
     } finally {
-      this.put(pid);
+      disarm();
     }
+    const call = remotecallFetch(f as (...a: unknown[]) => R, pid, ...args);
+    const back = (): void => this.put(pid);
+    detached(() => call.then(back, back));
+    return call;
   }
 
   #dropDead(): void {

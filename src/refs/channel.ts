@@ -1,3 +1,4 @@
+import { callCancelled, currentCall } from '../core/call-scope.js';
 import { coded, InvalidStateException } from '../core/errors.js';
 
 /**
@@ -14,6 +15,10 @@ import { coded, InvalidStateException } from '../core/errors.js';
  * blocked putters only exist while the buffer is full, so for an unbuffered channel the available
  * values are exactly the waiting putters' (Julia's `n_avail`). `RemoteChannel` calls these methods
  * by name on the owning process, so their names and semantics are part of the wire contract.
+ *
+ * A waiting taker or putter whose call an interrupt cancelled is gone, as an interrupted task leaves
+ * Julia's wait queue: a value is never handed to such a taker (it would never see it), and such a
+ * putter's value is dropped (its put never completes). See core/call-scope.ts.
  */
 export class Channel<T = unknown> implements AsyncIterable<T> {
   /** Number of values buffered before `put` blocks; 0 is unbuffered. */
@@ -47,7 +52,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
   put(v: T): Promise<this> {
     if (this.#closed) return Promise.reject(this.#closedError());
     if (this.#readers.length > 0) this.#wakeReaders(v);
-    const taker = this.#takers.shift();
+    const taker = this.#nextTaker();
     if (taker !== undefined) {
       // Someone is already waiting: hand the value over directly. For a buffered channel this is
       // what pushing and immediately taking would do; for an unbuffered one it is the rendezvous.
@@ -59,7 +64,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       return this.#resolved();
     }
     return new Promise<this>((resolve, reject) => {
-      this.#putters.push({ value: v, resolve: () => resolve(this), reject });
+      this.#putters.push({ value: v, resolve: () => resolve(this), reject, call: currentCall() });
     });
   }
 
@@ -68,34 +73,34 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     if (this.#buffer.size > 0) {
       const v = this.#buffer.shift() as T;
       // A slot has freed: the longest-waiting putter's value moves into the buffer.
-      const putter = this.#putters.shift();
+      const putter = this.#nextPutter();
       if (putter !== undefined) {
         this.#buffer.push(putter.value);
         putter.resolve();
       }
       return Promise.resolve(v);
     }
-    const putter = this.#putters.shift();
+    const putter = this.#nextPutter();
     if (putter !== undefined) {
       putter.resolve();
       return Promise.resolve(putter.value);
     }
     if (this.#closed) return Promise.reject(this.#closedError());
-    return new Promise<T>((resolve, reject) => this.#takers.push({ resolve, reject }));
+    return new Promise<T>((resolve, reject) => this.#takers.push({ resolve, reject, call: currentCall() }));
   }
 
   /** Return the oldest value without removing it, waiting while there is none. */
   fetch(): Promise<T> {
     if (this.#buffer.size > 0) return Promise.resolve(this.#buffer.peek() as T);
-    const putter = this.#putters.peek();
+    const putter = this.#livePutter();
     if (putter !== undefined) return Promise.resolve(putter.value);
     if (this.#closed) return Promise.reject(this.#closedError());
-    return new Promise<T>((resolve, reject) => this.#readers.push({ resolve, reject }));
+    return new Promise<T>((resolve, reject) => this.#readers.push({ resolve, reject, call: 0 }));
   }
 
   /** Whether a value is available now (for an unbuffered channel: a putter is waiting). */
   isready(): boolean {
-    return this.#buffer.size > 0 || this.#putters.size > 0;
+    return this.#buffer.size > 0 || this.#livePutter() !== undefined;
   }
 
   /** Whether no value is available now; never consumes. */
@@ -167,6 +172,28 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     return this.#closeError ?? new InvalidStateException();
   }
 
+  /** The longest-waiting taker still waiting (those of cancelled calls are dropped). */
+  #nextTaker(): Waiter<T> | undefined {
+    for (let t = this.#takers.shift(); t !== undefined; t = this.#takers.shift()) if (!callCancelled(t.call)) return t;
+    return undefined;
+  }
+
+  /** The longest-waiting putter still waiting, taken off the queue (those of cancelled calls are dropped, with their values). */
+  #nextPutter(): Putter<T> | undefined {
+    const p = this.#livePutter();
+    if (p !== undefined) this.#putters.shift();
+    return p;
+  }
+
+  /** The longest-waiting putter still waiting, left in the queue. */
+  #livePutter(): Putter<T> | undefined {
+    for (let p = this.#putters.peek(); p !== undefined; p = this.#putters.peek()) {
+      if (!callCancelled(p.call)) return p;
+      this.#putters.shift();
+    }
+    return undefined;
+  }
+
   #wakeReaders(v: T): void {
     const readers = this.#readers;
     this.#readers = [];
@@ -177,12 +204,16 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
 interface Waiter<T> {
   resolve(v: T): void;
   reject(e: Error): void;
+  /** The call that waits (core/call-scope.ts): a taker is skipped once an interrupt cancels it. 0: none. */
+  call: number;
 }
 
 interface Putter<T> {
   value: T;
   resolve(): void;
   reject(e: Error): void;
+  /** The call that waits to put (core/call-scope.ts). */
+  call: number;
 }
 
 /**

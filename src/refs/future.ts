@@ -1,3 +1,4 @@
+import { detached } from '../core/call-scope.js';
 import { coded } from '../core/errors.js';
 import { myid } from '../core/identity.js';
 import { type CodecContext, decodeValue, type HandleType } from '../transport/codec.js';
@@ -43,7 +44,10 @@ export class Future<T = unknown> extends RemoteRef {
     // A finalized Future rejects (never throws synchronously), even when it had cached a value.
     if (this.isFinalized) return Promise.reject(this.finalizedError('fetch'));
     if (this.#hasValue) return this.#error ? Promise.reject(this.#error) : Promise.resolve(this.#value as T);
-    this.#fetching ??= this.where === myid() ? this.#fetchLocal() : this.#fetchRemote();
+    // Every later fetch here waits on this one promise, so it must not stall with the caller that
+    // happened to start it, should that call be interrupted (core/call-scope.ts). A remote fetch is
+    // settled by its reply directly; a local one awaits the store entry: detached.
+    this.#fetching ??= this.where === myid() ? detached(() => this.#fetchLocal()) : this.#fetchRemote();
     return this.#fetching;
   }
 

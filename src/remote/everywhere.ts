@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { detached } from '../core/call-scope.js';
 import { coded, CompositeException, RemoteException } from '../core/errors.js';
 import { myid } from '../core/identity.js';
 import { allProcs } from '../core/process-table.js';
@@ -12,9 +13,13 @@ export interface EverywhereOptions {
   procs?: number[];
 }
 
-/** Import `url` here and remember its exports (an internal function: it travels by name). */
+/**
+ * Import `url` here and remember its exports (an internal function: it travels by name). The
+ * import itself is node's, shared by every later import of the same module: started as part of
+ * no call, so that an interrupt of the call loading it cannot leave it pending for good.
+ */
 export async function loadModule(url: string): Promise<void> {
-  registerModule(url, (await import(url)) as Record<string, unknown>);
+  registerModule(url, (await detached(() => import(url))) as Record<string, unknown>);
 }
 
 /** A relative or absolute path becomes a file URL (relative to process.cwd()); other specifiers stay. */

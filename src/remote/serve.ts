@@ -1,3 +1,4 @@
+import { sweepCancelled } from '../core/call-scope.js';
 import { coded, errorShape } from '../core/errors.js';
 import { myid } from '../core/identity.js';
 import { changeClients, futureEntry, settleFuture } from '../refs/store.js';
@@ -71,7 +72,7 @@ export function serveCall(from: number, m: CallMsg): void {
 /**
  * The marker of interrupt `id` arrived from the master: answer the awaiting calls it cancels (code
  * running then was stopped already, and the runner keeps them from running again: see
- * cluster/call-interrupts.ts). Returns how many were answered.
+ * cluster/call-interrupts.ts), and run their cleanups. Returns how many were answered.
  */
 export function interruptCalls(id: number): number {
   const cancels = callRunner().interrupt(id);
@@ -81,6 +82,8 @@ export function interruptCalls(id: number): number {
     r.cancel(interrupted());
     n++;
   }
+  // What the cancelled calls held for others goes back (a pool's worker, core/call-scope.ts).
+  sweepCancelled();
   return n;
 }
 

@@ -15,6 +15,7 @@
  * integers come back as numbers when they fit, else as bigints. The function must not call back
  * into JavaScript.
  */
+import { detached, onCancelled } from '../core/call-scope.js';
 import { coded } from '../core/errors.js';
 
 // The parts of koffi used here (its own typings are not needed at run time).
@@ -35,13 +36,17 @@ const libraries = new Map<string, KoffiLibrary>();
 const functions = new Map<string, KoffiFunction>();
 
 async function ffi(): Promise<Koffi> {
-  koffi ??= import('koffi').then((m: { default?: unknown }) => (m.default ?? m) as Koffi);
+  // Shared by every later caller: loaded as part of no call, so an interrupted first caller cannot stall it.
+  koffi ??= detached(() => import('koffi').then((m: { default?: unknown }) => (m.default ?? m) as Koffi));
   return koffi;
 }
 
-/** Calls handed to the FFI and not yet finished, and the calls waiting for room. */
+/**
+ * Calls handed to the FFI and not yet finished, and the calls waiting for room: each waiter takes
+ * the room it is offered and says so, or declines (its call was interrupted meanwhile).
+ */
 let inFlight = 0;
-const waiting: (() => void)[] = [];
+const waiting: (() => boolean)[] = [];
 
 /**
  * Call `symbol` of `library` with `args` on a libuv pool thread; see the module comment. Errors:
@@ -62,35 +67,59 @@ export async function threadcall(library: string, symbol: string, returnType: st
   }
   const fn = lookup(await ffi(), library, symbol, returnType, argTypes);
   await room((await ffi()).config().max_async_calls);
-  try {
-    return await new Promise((resolve, reject) => {
-      // koffi converts the arguments before the call runs: a value of the wrong kind is a
-      // TypeError, thrown or passed to the callback.
-      const fail = (e: unknown): void =>
-        reject(e instanceof TypeError ? coded(TypeError, 'ERR_INVALID_ARG', `threadcall: bad argument for ${symbol}(${argTypes.join(', ')}): ${e.message}`) : e);
-      try {
-        fn.async(...args, (err: unknown, result: unknown) => (err ? fail(err) : resolve(result)));
-      } catch (e) {
-        fail(e);
-      }
-    });
-  } finally {
-    inFlight--;
-    waiting.shift()?.();
-  }
+  const call = new Promise((resolve, reject) => {
+    // koffi converts the arguments before the call runs: a value of the wrong kind is a
+    // TypeError, thrown or passed to the callback.
+    const fail = (e: unknown): void =>
+      reject(e instanceof TypeError ? coded(TypeError, 'ERR_INVALID_ARG', `threadcall: bad argument for ${symbol}(${argTypes.join(', ')}): ${e.message}`) : e);
+    try {
+      fn.async(...args, (err: unknown, result: unknown) => (err ? fail(err) : resolve(result)));
+    } catch (e) {
+      fail(e);
+    }
+  });
+  // The room goes back when the C function returns, even if this call was interrupted meanwhile
+  // (its own code never runs again): bookkeeping of every caller, done as part of none.
+  detached(() => call.then(release, release));
+  return call;
 }
 
-function room(max: number): Promise<void> | void {
+/** Wait for room among the calls in flight, and take it. */
+async function room(max: number): Promise<void> {
   if (inFlight < max && waiting.length === 0) {
     inFlight++;
     return;
   }
-  return new Promise((resolve) =>
-    waiting.push(() => {
-      inFlight++;
-      resolve();
-    }),
-  );
+  // If an interrupt cancels this call while it waits, it declines the room offered later, or
+  // gives back the room it was given just before (core/call-scope.ts).
+  let granted = false;
+  let cancelled = false;
+  const disarm = onCancelled(() => {
+    cancelled = true;
+    if (granted) release();
+  });
+  try {
+    await detached(
+      () =>
+        new Promise<void>((resolve) =>
+          waiting.push(() => {
+            if (cancelled) return false;
+            granted = true;
+            inFlight++;
+            resolve();
+            return true;
+          }),
+        ),
+    );
+  } finally {
+    disarm();
+  }
+}
+
+/** A call has finished: its room goes to the longest waiter that still wants it. */
+function release(): void {
+  inFlight--;
+  for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) if (next()) return;
 }
 
 function lookup(k: Koffi, library: string, symbol: string, returnType: string, argTypes: string[]): KoffiFunction {

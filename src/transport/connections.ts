@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { detached } from '../core/call-scope.js';
 import { coded, ProcessExitedException } from '../core/errors.js';
 import { clusterCookie } from '../core/cookie.js';
 import { debug } from '../core/debug.js';
@@ -101,8 +102,10 @@ function peerFor(pid: number): Peer {
   }
   const peer = newPeer(pid);
   // A failed dial has already failed this peer's requests (lose); the rejection is not news,
-  // and left unhandled it would take the whole process down.
-  if (myid() < pid) dial(pid, () => openAddress(info.address)).catch(() => undefined);
+  // and left unhandled it would take the whole process down. The dial serves every later message
+  // to `pid`: it runs as part of no call, so that an interrupt of the call whose message started
+  // it cannot leave it half-done (core/call-scope.ts).
+  if (myid() < pid) detached(() => dial(pid, () => openAddress(info.address)).catch(() => undefined));
   else peerFor(1).send(encodeMsg({ kind: 'requestConnect', from: myid(), to: pid }));
   return peer;
 }
