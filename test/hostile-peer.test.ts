@@ -6,7 +6,7 @@ import { workerInfo } from '../dist/src/core/process-table.js';
 import { encodeMsg, type Msg } from '../dist/src/transport/messages.js';
 import { EMPTY_PAYLOAD } from '../dist/src/transport/payload.js';
 import { removeAllWorkers } from './helpers/cluster.js';
-import { fakePeer } from './helpers/fake-peer.js';
+import { fakePeer } from './helpers/fake-peer.mjs';
 import { waitFor } from './helpers/wait.js';
 
 const { addprocs, myid, remotecallFetch, workers } = sa;
