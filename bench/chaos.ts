@@ -11,7 +11,7 @@
  *      beyond `--max-growth-mib` (JS heap over the run, RSS over its second half: bench/chaos/fuzz.ts).
  * It kills only what it started. Results: bench/results/chaos.json; exit status 1 if any failure.
  *
- *   npm run chaos -- [--kill-runs 15] [--trials 100] [--pipeline-runs 6] [--calls 3000] [--frames 40000] [--seed N] [--only 1,2,3,4]
+ *   npm run chaos -- [--kill-runs 30] [--trials 100] [--pipeline-runs 9] [--calls 3000] [--frames 40000] [--seed N] [--only 1,2,3,4]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -25,10 +25,10 @@ import { interruptTrials } from './interrupt/trials.js';
 
 const { values } = parseArgs({
   options: {
-    'kill-runs': { type: 'string', default: '15' },
+    'kill-runs': { type: 'string', default: '30' },
     'max-delay-ms': { type: 'string', default: '2500' },
     trials: { type: 'string', default: '100' },
-    'pipeline-runs': { type: 'string', default: '6' },
+    'pipeline-runs': { type: 'string', default: '9' },
     calls: { type: 'string', default: '3000' },
     frames: { type: 'string', default: '40000' },
     'max-growth-mib': { type: 'string', default: '16' },
