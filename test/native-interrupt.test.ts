@@ -120,10 +120,17 @@ describe('interrupts through the control pipe', () => {
     }
     expect(await w.line()).toBe('looping');
     await record(w, 3);
-    expect(await w.line()).toBe('inner ERR_INTERRUPTED'); // catchable by the caller...
-    expect(await w.line()).toBe('outer ERR_INTERRUPTED'); // ...itself stopped when it spins on
+    // The inner call is stopped and its caller sees a catchable ERR_INTERRUPTED; the caller is
+    // cancelled too, so it is stopped in turn: when it spins on, or (on a loaded machine, when the
+    // next stop lands first) in its own code right after catching, before it prints.
+    let line = await w.line();
+    const caught = line === 'inner ERR_INTERRUPTED';
+    if (caught) line = await w.line();
+    expect(line).toBe('outer ERR_INTERRUPTED');
     marker(w, 3);
-    expect(await stats(w)).toEqual({ watching: true, microtaskStops: true, received: 3, applied: 3, refused: 2, stopped: 4 });
+    const st = (await stats(w)) as { stopped: number };
+    expect(st).toEqual({ watching: true, microtaskStops: true, received: 3, applied: 3, refused: 2, stopped: st.stopped });
+    expect(st.stopped).toBe(caught ? 4 : 3);
     expect(await w.exited).toEqual([0, null]);
   });
 
