@@ -1,4 +1,5 @@
 import { sweepCancelled } from '../core/call-scope.js';
+import { debug, debugging } from '../core/debug.js';
 import { coded, errorShape } from '../core/errors.js';
 import { myid } from '../core/identity.js';
 import { changeClients, futureEntry, settleFuture } from '../refs/store.js';
@@ -35,6 +36,7 @@ export function serveCall(from: number, m: CallMsg): void {
   } catch (e) {
     return finishCall(from, m, undefined, e, true);
   }
+  if (debugging('calls')) debug('calls', `call from ${from}: ${fn.name || 'an anonymous function'} (#${m.fnId}, mode ${m.mode}, ${args.length} arguments)`);
   // Resolved and decoded even when refused: later calls name the function by id, and the
   // arguments' references are counted as for any call.
   const runner = callRunner();
