@@ -23,8 +23,9 @@ import { dropClient } from './refs/store.js';
 import { createDispatcher } from './remote/dispatch.js';
 import { loadModule } from './remote/everywhere.js';
 import { configureFunctionNames } from './remote/function-names.js';
-import { dropPeerFunctions, forgetFunctions, functionCodec } from './remote/function-shipping.js';
+import { functionCodec } from './remote/function-shipping.js';
 import { interruptCalls, serveCall } from './remote/serve.js';
+import { dropPeerShipped, forgetReceived } from './remote/shipped.js';
 import { attachSharedArray, forgetArraysOf, releaseSharedArray } from './shared/family.js';
 import { sharedArrayHandleType } from './shared/shared-array-handle.js';
 import { barrierHandleType } from './threads/barrier-handle.js';
@@ -58,7 +59,7 @@ const dispatch = createDispatcher({
   owner: serveOwnerCall,
   result: (_from, m) => settleRequest(m.reqId, m.ok, m.value),
   clients: (_from, m) => applyClientDeltas(m.deltas),
-  forget: (from, m) => forgetFunctions(from, m.fnIds),
+  forget: (from, m) => forgetReceived(from, m.fnIds),
   interrupt: (_from, m) => void interruptCalls(m.upTo),
   join: workerControl.join,
   peers: workerControl.peers,
@@ -77,7 +78,7 @@ function peerLost(pid: number, _error: Error | null, gone: boolean): void {
   failRequestsTo(pid, () => new ProcessExitedException(pid));
   if (!gone) return;
   dropClient(pid);
-  dropPeerFunctions(pid);
+  dropPeerShipped(pid);
   forgetArraysOf(pid);
   if (myid() === 1) masterLostWorker(pid);
   else workerLostPeer(pid);

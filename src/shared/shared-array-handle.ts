@@ -52,4 +52,5 @@ export const sharedArrayHandleType: HandleType<SharedArray<DType>> = {
   classes: [SharedArray],
   encode: (S) => encode(S),
   decode: (d) => arrive(d as Handle),
+  referable: true,
 };
