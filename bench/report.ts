@@ -6,6 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 
 /** One version's timed runs, in milliseconds. */
@@ -173,7 +174,8 @@ function niceTicks(max: number): number[] {
   }
 }
 
-function median(xs: number[]): number {
+/** The median of the samples (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
   if (xs.length === 0) throw new Error('no samples');
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -195,4 +197,19 @@ function esc(s: string): string {
 async function writeOut(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, text);
+}
+
+/**
+ * Where a run's output goes: bench/results/ (ignored by git, so a run never dirties tracked files;
+ * reference runs are committed in bench/reference/).
+ */
+export function resultPath(file: string): string {
+  return fileURLToPath(new URL(`../../bench/results/${file}`, import.meta.url));
+}
+
+/** Write `bench/results/<name>.json`: the figures, with the machine and the moment they were measured on. */
+export async function writeResult(name: string, figures: Record<string, unknown>): Promise<void> {
+  const path = resultPath(`${name}.json`);
+  await writeOut(path, `${JSON.stringify({ name, date: new Date().toISOString(), machine: machineInfo(), ...figures }, null, 2)}\n`);
+  console.log(`wrote ${path}`);
 }
