@@ -27,6 +27,7 @@ import { functionCodec } from './remote/function-shipping.js';
 import { interruptCalls, serveCall } from './remote/serve.js';
 import { dropPeerShipped, forgetReceived } from './remote/shipped.js';
 import { attachSharedArray, forgetArraysOf, releaseSharedArray } from './shared/family.js';
+import { createSharedPart, stopSharingParts } from './shared/parts.js';
 import { sharedArrayHandleType } from './shared/shared-array-handle.js';
 import { barrierHandleType } from './threads/barrier-handle.js';
 import { configureCodec } from './transport/codec.js';
@@ -39,7 +40,7 @@ import { failRequestsTo, settleRequest } from './transport/requests.js';
 //    in) and the runtime's internal functions.
 configureFunctionNames({
   scope: api as unknown as Record<string, unknown>,
-  internals: { loadModule, runBatch, runRangeChunk, runArrayChunk, attachSharedArray },
+  internals: { loadModule, runBatch, runRangeChunk, runArrayChunk, attachSharedArray, createSharedPart, stopSharingParts },
 });
 
 // 2. Classes that travel as handles (references to something that stays where it is), and how
