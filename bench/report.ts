@@ -34,6 +34,8 @@ export interface ReportOptions {
   args: Record<string, string | number | boolean>;
   jsonPath: string;
   svgPath: string;
+  /** More figures for the JSON record. */
+  extra?: Record<string, unknown>;
 }
 
 export function summarize(rows: Row[], baseline: string): Summary[] {
@@ -51,7 +53,7 @@ export async function report(rows: Row[], opts: ReportOptions): Promise<Summary[
   const summaries = summarize(rows, opts.baseline);
   const machine = machineInfo();
   console.log(formatTable(summaries, opts.baseline));
-  const record = { title: opts.title, date: new Date().toISOString(), machine, args: opts.args, baseline: opts.baseline, results: summaries };
+  const record = { title: opts.title, date: new Date().toISOString(), machine, args: opts.args, baseline: opts.baseline, results: summaries, ...opts.extra };
   await writeOut(opts.jsonPath, `${JSON.stringify(record, null, 2)}\n`);
   await writeOut(opts.svgPath, renderSvg(summaries, { ...opts, subtitle: subtitle(opts.args, machine) }));
   console.log(`wrote ${opts.jsonPath} and ${opts.svgPath}`);
