@@ -3,7 +3,7 @@ import { type CodecContext, decodeArgs, encodeArgs, type FunctionCodec, type Han
 import type { Payload } from '../transport/payload.js';
 import { type Captured, capturedOf } from './capture.js';
 import { functionNamed, loadedExport, moduleRefOf, nameOf } from './function-names.js';
-import { compileFunction, compileMaker, type Maker, sourceOf } from './function-source.js';
+import { compileFunction, compileMaker, type Maker, sourceOf, sourceText } from './function-source.js';
 import { keepReceived, knownShippedId, notePeerHolds, peerHolds, receivedFrom, shippedId } from './shipped.js';
 import { type TemplateText, templateOf } from './templates.js';
 
@@ -57,7 +57,7 @@ function travelsAsSource(v: unknown): v is Function {
 function textOf(c: Captured): NonNullable<Captured['text']> {
   if (c.text) return c.text;
   const envSrc = c.names.map((n) => (travelsAsSource(c.env[n]) ? sourceOf(c.env[n] as Function) : null));
-  c.text = { src: sourceOf(c.f), envSrc };
+  c.text = { src: sourceText(c.f), envSrc };
   return c.text;
 }
 

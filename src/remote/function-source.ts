@@ -4,9 +4,10 @@ import { packageScope } from './function-names.js';
 /**
  * Functions that travel as source text: reading a function's source as an expression on the
  * sending side, and compiling it on the receiving side in the package's scope plus the names a
- * `capture` env gives it. Both directions cache by text, not by function object: a loop that
- * creates its function anew each time (a closure literal inside the loop) has the same text.
+ * `capture` env gives it. Both directions cache by text: a loop that creates its function anew
+ * each time (a closure literal inside the loop) has the same text.
  */
+const sources = new WeakMap<Function, string>();
 const expressions = new Map<string, string>();
 const MAX_EXPRESSIONS = 1024;
 
@@ -19,8 +20,24 @@ function compiles(expr: string): boolean {
   }
 }
 
-/** The function's source as an expression, or a TypeError saying why it cannot travel. */
+/**
+ * The function's source as an expression, or a TypeError saying why it cannot travel; remembered
+ * per function, as a function called many times (remoteDo in a loop) asks each time.
+ */
 export function sourceOf(f: Function): string {
+  let expr = sources.get(f);
+  if (expr === undefined) {
+    expr = sourceText(f);
+    sources.set(f, expr);
+  }
+  return expr;
+}
+
+/**
+ * sourceOf without remembering it per function: for a function whose source its caller keeps
+ * (a `capture`'s function, whose record holds it), which a loop may make anew at every step.
+ */
+export function sourceText(f: Function): string {
   const src = Function.prototype.toString.call(f);
   // Text that compiled before: neither native nor unshippable.
   let expr = expressions.get(src);

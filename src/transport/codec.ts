@@ -293,7 +293,8 @@ export function encodeArgs(args: readonly unknown[], ctx: CodecContext, what = '
       out[i] = y;
     }
   }
-  const payload = bytesOf(out ?? args, what, st.refs);
+  // An argument list is a plain, dense array by construction (a rest parameter, or a slice of one).
+  const payload = bytesOf(out ?? args, what, st.refs, true);
   settleHandOvers(st, handOvers);
   return payload;
 }
@@ -307,8 +308,8 @@ function allNumbers(args: readonly unknown[]): boolean {
 }
 
 /** A prepared value's bytes: the compact form when it fits, the v8 serializer's otherwise. */
-function bytesOf(prepared: unknown, path: string, refs: boolean): Payload {
-  const compact = compactBytes(prepared);
+function bytesOf(prepared: unknown, path: string, refs: boolean, list = false): Payload {
+  const compact = compactBytes(prepared, list);
   if (compact) return { kind: refs ? PayloadKind.CompactRefs : PayloadKind.Compact, bytes: compact };
   return { kind: refs ? PayloadKind.V8Refs : PayloadKind.V8, bytes: serialize(prepared, path) };
 }
@@ -423,6 +424,7 @@ function decodeFunction(d: unknown, st: ReviveState): Function {
   if (!functionCodec) throw coded(Error, 'ERR_PROTOCOL', 'received a function but no function codec is installed');
   return functionCodec.decode(d, st.ctx, {
     value: (x) => {
+      if (typeof x !== 'object' || x === null) return x;
       // A nested failure is the caller's to handle (the function codec catches it): report it alone.
       const inner: ReviveState = { ctx: st.ctx, seen: st.seen, error: null };
       const out = revive(x, inner);

@@ -46,8 +46,12 @@ let pos = 0;
 let end = 0;
 const visited: object[] = [];
 
-/** `v` in the compact form, or null when it does not fit (use the v8 serializer then). */
-export function compactBytes(v: unknown): Uint8Array | null {
+/**
+ * `v` in the compact form, or null when it does not fit (use the v8 serializer then). `list`: `v`
+ * is an array known to be dense with nothing but its elements (an argument list), so that check
+ * is skipped for it.
+ */
+export function compactBytes(v: unknown, list = false): Uint8Array | null {
   if (start + MAX_BYTES > SLAB_BYTES) {
     out = Buffer.allocUnsafeSlow(SLAB_BYTES);
     start = 0;
@@ -57,7 +61,7 @@ export function compactBytes(v: unknown): Uint8Array | null {
   visited.length = 0;
   let ok: boolean;
   try {
-    ok = write(v, 0);
+    ok = list ? writeArray(v as unknown[], 0, true) : write(v, 0);
   } catch {
     // A getter that throws: the v8 serializer runs it again and reports the failure.
     ok = false;
@@ -134,28 +138,28 @@ function writeString(s: string): boolean {
   return true;
 }
 
+function writeArray(o: unknown[], depth: number, plain: boolean): boolean {
+  const n = o.length;
+  if (n > MAX_ITEMS || !room(3)) return false;
+  // Dense, with no other own properties: Object.keys lists the indices first, in order, so its
+  // last index key sits at n - 1 exactly when none is missing and nothing else is there.
+  if (!plain) {
+    const keys = Object.keys(o);
+    if (keys.length !== n || (n > 0 && keys[n - 1] !== String(n - 1))) return false;
+  }
+  out[pos] = Tag.Array;
+  out[pos + 1] = n;
+  out[pos + 2] = 0;
+  pos += 3;
+  for (let i = 0; i < n; i++) if (!write(o[i], depth + 1)) return false;
+  return true;
+}
+
 function writeObject(o: object, depth: number): boolean {
   // The v8 serializer keeps shared and cyclic references; this form does not.
   if (depth >= MAX_DEPTH || visited.includes(o)) return false;
   visited.push(o);
-  if (Array.isArray(o)) {
-    const n = o.length;
-    if (n > MAX_ITEMS || !room(3)) return false;
-    // Dense, with no other own properties: Object.keys lists the indices first, in order, so
-    // its last index key sits at n - 1 exactly when none is missing and nothing else is there.
-    if (n > 0) {
-      const keys = Object.keys(o);
-      if (keys.length !== n || keys[n - 1] !== String(n - 1)) return false;
-    } else if (Object.keys(o).length !== 0) {
-      return false;
-    }
-    out[pos] = Tag.Array;
-    out[pos + 1] = n;
-    out[pos + 2] = 0;
-    pos += 3;
-    for (let i = 0; i < n; i++) if (!write(o[i], depth + 1)) return false;
-    return true;
-  }
+  if (Array.isArray(o)) return writeArray(o, depth, false);
   const proto = Object.getPrototypeOf(o) as object | null;
   if (proto !== Object.prototype && proto !== null) return false;
   const keys = Object.keys(o);
