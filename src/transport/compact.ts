@@ -14,6 +14,7 @@ import { coded } from '../core/errors.js';
  *   0 undefined | 1 null | 2 false | 3 true | 4 int32 (4) | 5 float64 (8)
  *   6 latin1 string: u16 length, bytes | 7 UTF-16 string: u16 length, 2 bytes per code unit
  *   8 array: u16 length, items | 9 plain object: u16 count, (key as a string value, value) pairs
+ *   10 a string of the KNOWN list: its index (1 byte)
  */
 const enum Tag {
   Undefined = 0,
@@ -26,7 +27,61 @@ const enum Tag {
   Utf16 = 7,
   Array = 8,
   Object = 9,
+  Known = 10,
 }
+
+/**
+ * Strings this package's own records are made of (the codec's reference records, the function
+ * records of remote/function-shipping.ts, the fields of a SharedArray's handle), written as one
+ * byte and read back as the very string constant: reading a key as new text would make a string
+ * and look it up in the engine's string table, for every key of every message. Only an
+ * optimisation: a string not listed travels as text. Every process runs the same version, so the
+ * same list; append only.
+ */
+const KNOWN: readonly string[] = [
+  '\u0000sharedarrays.ref',
+  'd',
+  'fn',
+  'id',
+  'def',
+  'k',
+  'src',
+  'tpl',
+  'text',
+  'env',
+  'refs',
+  'pkg',
+  'mod',
+  'path',
+  'url',
+  'name',
+  'envNames',
+  'envSrc',
+  'sarr',
+  'sid',
+  'dtype',
+  'dims',
+  'pids',
+  'bytes',
+  'share',
+  'file',
+  'ospid',
+  'fd',
+  'dev',
+  'ino',
+  'future',
+  'rchan',
+  'pool',
+  'owner',
+  'members',
+  'where',
+  'whence',
+  'float64',
+  'float32',
+  'int32',
+  'uint8',
+];
+const knownIndex = new Map(KNOWN.map((k, i) => [k, i]));
 
 const MAX_BYTES = 2048;
 const MAX_ITEMS = 32;
@@ -113,6 +168,14 @@ function tag(t: Tag): boolean {
 }
 
 function writeString(s: string): boolean {
+  const known = knownIndex.get(s);
+  if (known !== undefined) {
+    if (!room(2)) return false;
+    out[pos] = Tag.Known;
+    out[pos + 1] = known;
+    pos += 2;
+    return true;
+  }
   const n = s.length;
   if (n > MAX_STRING) return false;
   let latin1 = true;
@@ -221,6 +284,7 @@ function read(r: Reader, depth: number): unknown {
       return r.b.readDoubleLE(r.at - 8);
     case Tag.Latin1:
     case Tag.Utf16:
+    case Tag.Known:
       return readString(r, t);
     case Tag.Array: {
       if (depth >= MAX_DEPTH) throw malformed();
@@ -240,7 +304,7 @@ function read(r: Reader, depth: number): unknown {
       for (let i = 0; i < n; i++) {
         need(r, 1);
         const kt = r.b[r.at++]!;
-        if (kt !== Tag.Latin1 && kt !== Tag.Utf16) throw malformed();
+        if (kt !== Tag.Latin1 && kt !== Tag.Utf16 && kt !== Tag.Known) throw malformed();
         const k = readString(r, kt);
         if (k === '__proto__') throw malformed();
         o[k] = read(r, depth + 1);
@@ -253,11 +317,23 @@ function read(r: Reader, depth: number): unknown {
 }
 
 function readString(r: Reader, t: number): string {
+  if (t === Tag.Known) {
+    need(r, 1);
+    const k = KNOWN[r.b[r.at++]!];
+    if (k === undefined) throw malformed();
+    return k;
+  }
   need(r, 2);
   const n = r.b.readUInt16LE(r.at);
   const bytes = t === Tag.Latin1 ? n : 2 * n;
   need(r, 2 + bytes);
-  const s = r.b.toString(t === Tag.Latin1 ? 'latin1' : 'utf16le', r.at + 2, r.at + 2 + bytes);
-  r.at += 2 + bytes;
-  return s;
+  const at = r.at + 2;
+  r.at = at + bytes;
+  if (t === Tag.Latin1 && n <= 16) {
+    // A short name: a loop costs less than a call into Buffer.toString.
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(r.b[at + i]!);
+    return s;
+  }
+  return r.b.toString(t === Tag.Latin1 ? 'latin1' : 'utf16le', at, at + bytes);
 }

@@ -21,6 +21,7 @@ describe('what the compact form takes', () => {
     ['doubles', [2 ** 31, 0.1, -2.5e300, Number.MAX_VALUE, Number.MIN_VALUE, Infinity, -Infinity]],
     ['latin1 and wider strings', ['', 'plain', 'caf\u00e9', '\u4e2d\u6587', '\u{1f600}', `${'x'.repeat(40)}\u00ff`]],
     ['lone surrogates', ['\ud800', 'a\udc00b']],
+    ['the names of its own records, as keys and values', { refs: 'src', env: ['d', 'fn', 'float64'], '\u0000sharedarrays.ref': 'sarr' }],
     ['nested plain data', { a: [1, { b: 'c', d: [null, undefined] }], e: {}, f: [] }],
     ['integer-like keys keep their order', { b: 1, 2: 'two', a: 3, 1: 'one' }],
     ['a record of a function with its env', { '\u0000sharedarrays.ref': 'fn', d: { id: 0, def: { k: 'src', tpl: 7, text: null, env: [null, 3, undefined], refs: [12, 0, 0] } } }],
@@ -30,6 +31,12 @@ describe('what the compact form takes', () => {
       expect(viaCompact(v)).toStrictEqual(viaV8(v));
     });
   }
+
+  it('writes the names of its own records as one byte, and reads them back as the same strings', () => {
+    const bytes = compactBytes({ tpl: 1 })!;
+    expect(bytes.length).toBe(3 + 2 + 5);
+    expect(compactValue(bytes)).toEqual({ tpl: 1 });
+  });
 
   it('keeps -0 and NaN', () => {
     const [z, n] = viaCompact([-0, Number.NaN]) as [number, number];
@@ -97,6 +104,8 @@ describe('bytes a peer could forge', () => {
 
   it('unknown tags, truncation, trailing bytes', () => {
     refused([42]);
+    refused([10, 250]);
+    refused([10]);
     refused([]);
     refused([4, 1, 0]);
     refused([6, 5, 0, 97]);
