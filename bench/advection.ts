@@ -11,12 +11,17 @@
  * Julia's figures (seed, 4 processes): serial 830 ms, @distributed 2.5 s, shared 238 ms.
  *
  * One warm-up run of each, then timed runs interleaved in rounds; every version is first checked
- * to compute exactly the same q. Prints a table (median, min, max, ratio to serial) and writes
- * bench/results/advection.json and advection.svg.
+ * to compute exactly the same q. Prints a table (median, min, max, ratio to serial), the ratios
+ * paired within each round (shared chunked / worker_threads: aim ≤ 1.05×), and the same kernel in C
+ * (bench/baselines/advection.c, serial and on as many threads as workers, when `cc` is there),
+ * and writes bench/results/advection.json and advection.svg.
  *
  *   npm run bench -- [--n 500] [--workers <cores>] [--runs 5] [--verbose]
  */
-import { availableParallelism } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { addprocs, Barrier, everywhere, remotecallFetch, rmprocs, SharedArray, workers } from '../src/index.js';
@@ -26,7 +31,7 @@ import { advectionParallel, advectionSerial, advectionShared, initQ, initU, setV
 import { advectionSharedBarrier } from './advection/shared-barrier.js';
 import { advectionThreads } from './advection/threads-for.js';
 import { createThreadAdvection } from './advection/threads.js';
-import { report } from './report.js';
+import { median, report } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -87,6 +92,23 @@ try {
   await Promise.all(workers().map((p) => remotecallFetch(setVerbose, p, false)));
 
   const rows = await measure(versions, runs);
+  // Paired within each round (both ran in it, a few hundred ms apart): the noise of this shared
+  // machine cancels out of a round's ratio better than out of a ratio of medians.
+  const pairs = Object.fromEntries(
+    (
+      [
+        ['shared chunked / worker_threads', 'shared chunked', 'worker_threads', 1.05],
+        ['distributed / shared chunked', 'distributed', 'shared chunked', 2],
+      ] as const
+    ).map(([label, a, b, aim]) => {
+      const sa = rows.find((r) => r.name === a)!.samples;
+      const sb = rows.find((r) => r.name === b)!.samples;
+      const perRound = sa.map((x, i) => x / sb[i]!);
+      return [label, { perRound, median: median(perRound), aim }];
+    }),
+  );
+  const c = cBaseline(n, nw, runs);
+  if (c && c.check !== q.data[n * n * (n - 1) + n * Math.floor(n / 2) + Math.floor(n / 3)]) throw new Error('the C baseline computed a different q');
   const results = new URL('../../bench/results/', import.meta.url);
   await report(rows, {
     title: `Advection ${n}×${n}×${n} float64 on ${nw} workers`,
@@ -94,11 +116,33 @@ try {
     args: { n, workers: nw, runs },
     jsonPath: fileURLToPath(new URL('advection.json', results)),
     svgPath: fileURLToPath(new URL('advection.svg', results)),
+    extra: { pairedRatios: pairs, c },
   });
+  if (c) console.log(`C (cc -O2, bench/baselines/advection.c), after the rounds: serial ${median(c.serialMs).toFixed(1)} ms, ${nw} threads ${median(c.threadsMs).toFixed(1)} ms (medians of ${runs})`);
+  else console.log('no C compiler (cc): no C baseline');
+  for (const [label, p] of Object.entries(pairs)) {
+    console.log(`${label}, per round: ${p.perRound.map((x) => x.toFixed(2)).join(' ')}; median ${p.median.toFixed(2)}× (aim ≤ ${p.aim}×)`);
+  }
 } finally {
   await threads.close();
   await steps.close();
   await q.close();
   await u.close();
   await rmprocs(workers());
+}
+
+/** The kernel in C (bench/baselines/advection.c), serial and over `threads` pthreads; null without a C compiler. */
+function cBaseline(n: number, threads: number, runs: number): { serialMs: number[]; threadsMs: number[]; check: number } | null {
+  const dir = mkdtempSync(join(tmpdir(), 'advection-c-'));
+  try {
+    const exe = join(dir, 'advection');
+    try {
+      execFileSync('cc', ['-O2', '-pthread', '-o', exe, fileURLToPath(new URL('../../bench/baselines/advection.c', import.meta.url))], { stdio: 'ignore' });
+    } catch {
+      return null;
+    }
+    return JSON.parse(execFileSync(exe, [String(n), String(threads), String(runs)], { encoding: 'utf8' })) as { serialMs: number[]; threadsMs: number[]; check: number };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
