@@ -53,6 +53,17 @@ export interface Captured {
   sentTo: number[] | null;
 }
 
+/**
+ * Record on `fn`, a function compiled here from a peer's captured function (the names of its env,
+ * their values, and its source as it travelled), what `capture` would have recorded: passed on
+ * (to this process's threads, to another process) it then travels with its values again.
+ */
+export function markCaptured(fn: Function, names: readonly string[], values: readonly unknown[], text: NonNullable<Captured['text']>): void {
+  const env: Record<string, unknown> = {};
+  for (let i = 0; i < names.length; i++) env[names[i]!] = values[i];
+  (fn as unknown as Record<symbol, Captured>)[CAPTURED] = { env, names, f: fn, text, sentTo: null };
+}
+
 /** The env and function behind a `capture(...)` result, if `f` is one. */
 export function capturedOf(f: Function): Captured | undefined {
   return (f as unknown as { [CAPTURED]?: Captured })[CAPTURED];

@@ -1,7 +1,7 @@
 import { coded } from '../core/errors.js';
 import { type CodecContext, decodeArgs, encodeArgs, type FunctionCodec, type HandOvers, type NestedDecoder, type NestedEncoder } from '../transport/codec.js';
 import type { Payload } from '../transport/payload.js';
-import { type Captured, capturedOf } from './capture.js';
+import { type Captured, capturedOf, markCaptured } from './capture.js';
 import { functionNamed, loadedExport, moduleRefOf, nameOf } from './function-names.js';
 import { compileFunction, compileMaker, type Maker, sourceOf, sourceText } from './function-source.js';
 import { keepReceived, knownShippedId, notePeerHolds, peerHolds, receivedFrom, shippedId } from './shipped.js';
@@ -204,7 +204,7 @@ type Kept =
   | { kind: 'fn'; fn: Function }
   | { kind: 'mod'; url: string; name: string }
   | { kind: 'failed'; error: unknown }
-  | { kind: 'tpl'; make: Maker; size: number }
+  | { kind: 'tpl'; make: Maker; text: TemplateText }
   | { kind: 'value'; value: unknown };
 
 function malformed(what: string): Error {
@@ -262,7 +262,8 @@ function build(def: unknown, from: number, nested: NestedDecoder): Kept {
   if (d.k !== 'src' || !isId(d.tpl) || !Array.isArray(d.env)) throw malformed('a function definition of unknown form');
   const tpl = templateMaker(from, d.tpl, d.text);
   const env = d.env as unknown[];
-  if (env.length !== tpl.size) throw malformed('a captured env whose names and values do not match');
+  const names = tpl.text.envNames;
+  if (env.length !== names.length) throw malformed('a captured env whose names and values do not match');
   const refs = d.refs as unknown;
   if (refs !== null && (!Array.isArray(refs) || refs.length !== env.length || !refs.every((x) => x === 0 || isId(x)))) {
     throw malformed('a captured env with bad references');
@@ -280,7 +281,10 @@ function build(def: unknown, from: number, nested: NestedDecoder): Kept {
     }
   }
   if (failure) throw failure.e;
-  return { kind: 'fn', fn: tpl.make(values) };
+  const fn = tpl.make(values);
+  // Passed on from here (to a thread, to another process), it must bring its values again.
+  if (names.length > 0) markCaptured(fn, names, values, tpl.text);
+  return { kind: 'fn', fn };
 }
 
 /** The compiled template `id` from `from`: compiled now from its text, or kept from before. */
@@ -303,7 +307,7 @@ function templateMaker(from: number, id: number, text: unknown): Extract<Kept, {
   ) {
     throw malformed('a function template of unknown form');
   }
-  const k: Kept = { kind: 'tpl', make: compileMaker(t.src, names, sources), size: names.length };
+  const k: Kept = { kind: 'tpl', make: compileMaker(t.src, names, sources), text: { src: t.src, envNames: names, envSrc: sources } };
   keepReceived(from, id, k);
   return k;
 }

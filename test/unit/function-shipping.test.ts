@@ -7,7 +7,7 @@ import v8 from 'node:v8';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { capture } from '../../src/remote/capture.js';
 import { configureFunctionNames } from '../../src/remote/function-names.js';
-import { functionCodec, functionRef, resolveFunction } from '../../src/remote/function-shipping.js';
+import { describeFunction, functionCodec, functionRef, resolveFunction } from '../../src/remote/function-shipping.js';
 import { forgetReceived, forgetShippedNow } from '../../src/remote/shipped.js';
 import { compactValue } from '../../src/transport/compact.js';
 import { configureCodec, decodeArgs, encodeArgs, type HandleType } from '../../src/transport/codec.js';
@@ -191,6 +191,26 @@ describe('what the peer keeps', () => {
     // Second trip: kept from now on; the first argument fails to arrive.
     expect(() => send([capture({ bad: new Thing('unmappable') }, () => 0), f])).toThrow(expect.objectContaining({ code: 'ERR_NOT_HERE' }));
     expect((send([f]).received[0] as () => string)()).toBe('later');
+  });
+});
+
+describe('a captured function as it arrived', () => {
+  it('describes itself with its env (for threads), and sent on it brings the same values', () => {
+    newPeer();
+    const k = 7;
+    const helper = (x: number): number => x * k;
+    const f = capture({ k, helper, t: new Thing('t') }, (x: number) => helper(x) + k);
+    const g = send([f]).received[0] as (x: number) => number;
+    expect(g(2)).toBe(21);
+    const d = describeFunction(g);
+    expect(d).toMatchObject({ kind: 'src', envNames: ['k', 'helper', 't'], envSrc: [null, expect.stringContaining('x * k'), null] });
+    expect((d as { envValues: unknown[] }).envValues.slice(0, 1)).toEqual([7]);
+    expect((d as { envValues: unknown[] }).envValues[2]).toMatchObject({ name: 't (copy)' });
+    // On to another peer, as this one would send it: rebuilt there with the same values.
+    newPeer();
+    const h = send([g]).received[0] as (x: number) => number;
+    expect(h(3)).toBe(28);
+    expect(arrivals).toEqual(['t', 't (copy)']);
   });
 });
 
