@@ -1,19 +1,24 @@
 // capture() across processes, as a time-stepping loop uses it: a new capture of the same code at
 // every step sends its source once per worker and its handles once (the worker keeps its copy and
 // later captures refer to it), the results are those of a serial loop, and a kept copy is let go
-// once the master lets go of the handle. Shipped functions use only their arguments, captured
-// values and package names.
+// once the master lets go of the handle. A captured function a worker received keeps its values
+// when it goes on (to the worker's threads, to another process), DArray operations ship their
+// bodies the same way, and a message too large to send leaves no belief behind that its peer
+// holds what it carried. Shipped functions use only their arguments, captured values and package
+// names.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { startFixture } from './helpers/child.js';
 import { useWorkers } from './helpers/cluster.js';
 import { loadRefStore, released, stored } from './helpers/refs.js';
 import { waitFor } from './helpers/wait.js';
 
-const { capture, distributed, range, remotecall, remotecallFetch, SharedArray, myid } = sa;
+const { atomicAdd, capture, distribute, distributed, range, remotecall, remotecallFetch, SharedArray, myid, threads, threadid } = sa;
 const gc = (globalThis as unknown as { gc: () => void }).gc;
 
-const ws = useWorkers(2, { execArgv: ['--expose-gc'] });
+// Two threads per worker: a body a worker received runs on its pool thread too.
+const ws = useWorkers(2, { execArgv: ['--expose-gc'], env: { SHAREDARRAYS_NUM_THREADS: '2' } });
 
 /** Bytes a worker has read so far (all its input arrives on its sockets). */
 async function bytesRead(pid: number): Promise<() => number> {
@@ -137,5 +142,88 @@ describe('a captured function passed as an argument', () => {
     const bytes = read() - before;
     expect(bytes).toBeGreaterThan(1_000_000);
     expect(bytes).toBeLessThan(1_200_000);
+  });
+});
+
+describe('a captured function a worker received', () => {
+  it("runs on the worker's threads with its captured values: on its first trip, its second (kept) and later", async () => {
+    const w = ws[0]!;
+    const S = await SharedArray.create('float64', 8);
+    const who = await SharedArray.create('int32', 8);
+    try {
+      const k = 3;
+      const body = capture({ S, who, k }, (i: number) => {
+        S.data[i] = i * k;
+        who.data[i] = threadid();
+      });
+      for (let trip = 0; trip < 3; trip++) {
+        S.data.fill(0);
+        who.data.fill(0);
+        await remotecallFetch((b: (i: number) => void) => threads.for(range(0, 8), b), w, body);
+        expect(Array.from(S.data)).toEqual([0, 3, 6, 9, 12, 15, 18, 21]);
+        // The main thread's chunk and the pool thread's: the pool thread rebuilt the body.
+        expect([...new Set(who.data)].sort()).toEqual([1, 2]);
+      }
+    } finally {
+      await S.close();
+      await who.close();
+    }
+  });
+
+  it('goes on to another worker and back to the master with its captured values', async () => {
+    const [w, v] = ws as [number, number];
+    const S = await SharedArray.create('float64', 2);
+    try {
+      const scale = 10;
+      const mark = capture({ S, scale }, (i: number) => (S.data[i] = myid() * scale + i));
+      const got = await remotecallFetch(
+        (f: (i: number) => number, to: number[]) => Promise.all(to.map((pid, i) => remotecallFetch(f, pid, i))),
+        w,
+        mark,
+        [v, 1],
+      );
+      expect(got).toEqual([v * 10, 11]);
+      expect(Array.from(S.data)).toEqual([v * 10, 11]);
+    } finally {
+      await S.close();
+    }
+  });
+});
+
+describe('DArray operations', () => {
+  it("a new capture of the same body per step: each owner computes with the step's values; a captured SharedArray arrives once per owner", async () => {
+    const D = await distribute(Float64Array.from({ length: 12 }, (_, k) => k), { procs: [...ws] });
+    const base = await SharedArray.create('int32', 1);
+    const fresh = await SharedArray.create('int32', 1);
+    try {
+      for (let t = 1; t <= 4; t++) {
+        base.data[0] = 100 * t;
+        const M = await D.map(capture({ base, t }, (x: number) => x * t + base.data[0]!));
+        expect(Array.from(await M.toArray())).toEqual(Array.from({ length: 12 }, (_, k) => k * t + 100 * t));
+        await M.close();
+        // Counts the owners that see a SharedArray object they had not seen before.
+        await D.forEachBlock(
+          capture({ base, fresh, t }, () => {
+            const g = globalThis as Record<string, unknown>;
+            if (g.lastBase !== base) atomicAdd(fresh, 0, 1);
+            g.lastBase = base;
+          }),
+        );
+      }
+      expect(fresh.data[0]).toBe(2);
+    } finally {
+      await Promise.all(ws.map((w) => remotecallFetch(() => void delete (globalThis as Record<string, unknown>).lastBase, w)));
+      await Promise.all([D.close(), base.close(), fresh.close()]);
+    }
+  });
+});
+
+describe('a message too large to send', () => {
+  it('leaves no belief behind that the peer holds its template: the same code with small values works next (call and DArray operation)', async () => {
+    // Its own cluster: the frame limit is read once per process, and every process must agree.
+    const child = startFixture('capture-frame-limit.mjs', [], { env: { SHAREDARRAYS_MAX_FRAME: String(64 * 1024) } });
+    expect(await child.line()).toBe('call ERR_FRAME_TOO_LARGE, then 3');
+    expect(await child.line()).toBe('map ERR_FRAME_TOO_LARGE, then 3 4 5');
+    expect(await child.exited).toEqual([0, null]);
   });
 });
