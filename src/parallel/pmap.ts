@@ -188,12 +188,18 @@ function remoteExecutor(f: (x: unknown) => unknown, pool: WorkerPool): Executor 
     pool.noteShipped(runner);
     pool.noteShipped(f);
   }
-  return async (pid, s) => {
-    const items = s.values === null ? null : packed(s.values);
-    const [values, failures] = (await remotecallFetch(runner, pid, items, s.start, s.step, s.n)) as BatchOutcome;
-    // asRemote: a ProcessExitedException met inside f stays unwrapped, as everywhere else.
-    return [values, failures === null ? null : failures.map(([k, e]) => [k, asRemote(pid, e)] as [number, Error])];
-  };
+  // A batch once sent is the pool's work, not the caller's: its answer is read as part of no call
+  // (core/call-scope.ts). Read as part of the call running this pmap, it would never be read once an
+  // interrupt cancelled that call, and the worker would never go back to the pool.
+  return (pid, s) =>
+    detached(() => {
+      const items = s.values === null ? null : packed(s.values);
+      return (remotecallFetch(runner, pid, items, s.start, s.step, s.n) as Promise<BatchOutcome>).then(([values, failures]): BatchOutcome<Error> => [
+        values,
+        // asRemote: a ProcessExitedException met inside f stays unwrapped, as everywhere else.
+        failures === null ? null : failures.map(([k, e]) => [k, asRemote(pid, e)] as [number, Error]),
+      ]);
+    });
 }
 
 async function schedule(source: ItemSource, slots: Slots, exec: Executor, opts: PmapOptions): Promise<unknown[]> {
