@@ -2,8 +2,9 @@
 // reserved by its participant and mapped side by side in every process: still one buffer, the
 // same values everywhere, threads included; no part's descriptor stays open once create resolved;
 // a part that cannot be made, or an init that fails, leaves nothing; too little /dev/shm fails
-// before any part exists. Functions shipped to workers use only their arguments, captured values
-// and package names.
+// before any part exists; a create whose call is interrupted stops sharing what it made (parts, or
+// its one segment). Functions shipped to workers use only their arguments, captured values and
+// package names.
 // Read at the first threads.for: the pool threads that map the array a second time.
 process.env.SHAREDARRAYS_NUM_THREADS = '3';
 import { execFileSync } from 'node:child_process';
@@ -13,9 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
 import { removeAllWorkers } from './helpers/cluster.js';
 import { rejection } from './helpers/rejection.js';
+import { waitFor } from './helpers/wait.js';
 import { isRoot, needsRoot } from './helpers/root.js';
 
-const { addprocs, capture, localindices, myid, range, remotecallFetch, SharedArray, threads, threadid, RemoteException } = sa;
+const { addprocs, capture, Channel, interrupt, localindices, myid, put, range, remotecallFetch, RemoteChannel, SharedArray, take, threads, threadid, RemoteException } = sa;
 type SA = sa.SharedArray<'float64'>;
 
 const MiB = 2 ** 20;
@@ -186,6 +188,44 @@ describe('an array in parts', () => {
     expect(shmMappings(process.pid).length).toBe(before[before.length - 1]! + 1);
     await S.close();
   });
+});
+
+describe('a create interrupted on its creator', () => {
+  // The creator (a worker) is interrupted while a participant's init waits: the creating call's
+  // code never runs again, so what it shared must be let go by the interrupt's cleanup.
+  for (const [what, bytes] of [
+    ['in parts', 24 * MiB],
+    ['in one segment', MiB],
+  ] as const) {
+    it(`stops sharing what it made (${what}): no descriptor stays open`, async () => {
+      const [w, waiter] = ws as [number, number];
+      const log = await RemoteChannel.create<string>(() => new Channel<string>(4));
+      const gate = await RemoteChannel.create<number>(() => new Channel<number>(1));
+      const creating = remotecallFetch(
+        capture({ log, gate, waiter }, (n: number, pids: number[]) =>
+          SharedArray.create('float64', n, {
+            pids,
+            init: capture({ log, gate, waiter }, async () => {
+              if (myid() !== waiter) return;
+              await put(log, 'in init');
+              await take(gate);
+            }),
+          }).then(() => 'made'),
+        ),
+        w,
+        bytes / 8,
+        [w, waiter],
+      );
+      expect(await take(log)).toBe('in init');
+      expect(openSegments(ospids.get(w)!).length).toBeGreaterThan(0);
+      await interrupt(w);
+      await expect(creating).rejects.toMatchObject({ pid: w, cause: { code: 'ERR_INTERRUPTED' } });
+      await put(gate, 1);
+      await waitFor(() => allOpen().length === 0, { what: 'every participant to close what the interrupted create shared' });
+      log.finalize();
+      gate.finalize();
+    });
+  }
 });
 
 const fixture = fileURLToPath(new URL('./fixtures/shared-parts-nospace.mjs', import.meta.url));

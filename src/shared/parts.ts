@@ -1,3 +1,4 @@
+import { detached, onCancelled } from '../core/call-scope.js';
 import { RemoteException } from '../core/errors.js';
 import { myid } from '../core/identity.js';
 import { remotecallFetch } from '../remote/calls.js';
@@ -80,24 +81,27 @@ export interface MadeParts {
 /**
  * Have each participant of `plan` create its part (in parallel), then map them all here. Fails
  * with ERR_SHM_NOSPACE before anything is made when /dev/shm cannot hold them all; a part that
- * cannot be made fails the whole, once the parts made are let go.
+ * cannot be made fails the whole, once the parts made are let go. If an interrupt cancels the
+ * calling call before `stop()`, the interrupt's cleanup stops sharing the parts: the call's own
+ * code never runs again to do it (core/call-scope.ts).
  */
 export async function makeParts(plan: readonly PartPlan[]): Promise<MadeParts> {
   const bytes = plan.reduce((a, p) => a + p.bytes, 0);
   checkShmSpace(bytes);
   const me = myid();
-  const made = await Promise.allSettled(
-    plan.map(({ pid, bytes: n }) => (pid === me ? Promise.resolve(createSharedPart(n)) : remotecallFetch(createSharedPart, pid, n))),
+  // Detached: the parts must be let go even once the call that asked for them is cancelled.
+  const making = detached(() =>
+    Promise.allSettled(plan.map(({ pid, bytes: n }) => (pid === me ? Promise.resolve(createSharedPart(n)) : remotecallFetch(createSharedPart, pid, n)))),
   );
-  const stop = async (): Promise<void> => {
-    await Promise.allSettled(
-      made.map((r, k) => {
-        if (r.status === 'rejected') return undefined;
-        const pid = plan[k]!.pid;
-        return pid === me ? stopSharingParts([r.value.id]) : remotecallFetch(stopSharingParts, pid, [r.value.id]);
-      }),
-    );
+  let stopping: Promise<void> | null = null;
+  let disarm = (): void => {};
+  const stop = (): Promise<void> => {
+    disarm();
+    stopping ??= detached(() => making.then((made) => stopMade(plan, made, me)));
+    return stopping;
   };
+  disarm = onCancelled(() => void stop());
+  const made = await making;
   const failed = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await stop();
@@ -110,6 +114,17 @@ export async function makeParts(plan: readonly PartPlan[]): Promise<MadeParts> {
     await stop();
     throw e;
   }
+}
+
+/** End the sharing of every part that was made, on the participant that made it. */
+async function stopMade(plan: readonly PartPlan[], made: PromiseSettledResult<{ id: number }>[], me: number): Promise<void> {
+  await Promise.allSettled(
+    made.map((r, k) => {
+      if (r.status === 'rejected') return undefined;
+      const pid = plan[k]!.pid;
+      return pid === me ? stopSharingParts([r.value.id]) : remotecallFetch(stopSharingParts, pid, [r.value.id]);
+    }),
+  );
 }
 
 /** A part's failure as the array's: running out of /dev/shm is ERR_SHM_NOSPACE for the whole size. */

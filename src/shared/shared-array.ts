@@ -1,3 +1,4 @@
+import { onCancelled } from '../core/call-scope.js';
 import { coded } from '../core/errors.js';
 import { checkElement, dtypeInfo, type DType, type Element, type TypedArrayOf } from './dtype.js';
 import { distribute, type Family, newFamily, participants, releaseEverywhere, releaseWhenUnused, rememberSibling } from './family.js';
@@ -92,12 +93,18 @@ export class SharedArray<D extends DType> {
     const segment = createSegment(bytes);
     const family = newFamily(bytes, [segment.source], null);
     releaseWhenUnused(segment.mapping, family);
-    try {
-      return await distribute(new SharedArray(dtype, shape, pids, segment.mapping, family), init);
-    } finally {
+    const stopSharing = (): void => {
       // Participants have mapped it (or failed): later handles must not point at this descriptor.
       family.share = null;
       segment.stopSharing();
+    };
+    // A call an interrupt cancels never reaches the finally below: its cleanup closes the descriptor.
+    const disarm = onCancelled(stopSharing);
+    try {
+      return await distribute(new SharedArray(dtype, shape, pids, segment.mapping, family), init);
+    } finally {
+      disarm();
+      stopSharing();
     }
   }
 
