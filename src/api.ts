@@ -49,6 +49,9 @@ export type { FileOptions, FileMode } from './shared/file.js';
 export { localindices, indexpids } from './shared/localindices.js';
 export type { DType, TypedArrayOf, Element } from './shared/dtype.js';
 
+// Array operations: views, native elementwise operations and reductions
+export { SharedArrayView, type ViewIndex } from './shared/view.js';
+
 // Threads and synchronisation
 export { threads, nthreads, threadid, type Threads } from './threads/threads.js';
 export {

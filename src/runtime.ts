@@ -30,6 +30,7 @@ import { dropPeerFunctions, forgetFunctions, functionCodec } from './remote/func
 import { interruptCalls, serveCall } from './remote/serve.js';
 import { attachSharedArray, forgetArraysOf, releaseSharedArray } from './shared/family.js';
 import { sharedArrayHandleType } from './shared/shared-array-handle.js';
+import { sharedArrayViewHandleType } from './shared/view-handle.js';
 import { barrierHandleType } from './threads/barrier-handle.js';
 import { configureCodec } from './transport/codec.js';
 import { configureConnections, dropConnection } from './transport/connections.js';
@@ -47,7 +48,7 @@ configureFunctionNames({
 // 2. Classes that travel as handles (references to something that stays where it is), and how
 //    functions inside values travel.
 configureCodec({
-  handleTypes: [futureHandleType, remoteChannelHandleType, sharedArrayHandleType, workerPoolHandleType, barrierHandleType, darrayHandleType],
+  handleTypes: [futureHandleType, remoteChannelHandleType, sharedArrayHandleType, sharedArrayViewHandleType, workerPoolHandleType, barrierHandleType, darrayHandleType],
   functions: functionCodec,
 });
 
