@@ -16,6 +16,7 @@ import { runBatch } from './parallel/batch-runner.js';
 import { darrayOps } from './darray/block-ops.js';
 import { dropBlocksOf } from './darray/block-store.js';
 import { darrayHandleType } from './darray/darray.js';
+import { opsInternals } from './ops/internals.js';
 import { poolOps, workerPoolHandleType } from './parallel/pool.js';
 import { channelOps } from './refs/channel-ops.js';
 import { futureOps } from './refs/future-ops.js';
@@ -42,7 +43,7 @@ import { failRequestsTo, settleRequest } from './transport/requests.js';
 //    in) and the runtime's internal functions.
 configureFunctionNames({
   scope: api as unknown as Record<string, unknown>,
-  internals: { loadModule, runBatch, runRangeChunk, runArrayChunk, attachSharedArray },
+  internals: { loadModule, runBatch, runRangeChunk, runArrayChunk, attachSharedArray, ...opsInternals },
 });
 
 // 2. Classes that travel as handles (references to something that stays where it is), and how
