@@ -16,6 +16,7 @@ import { runBatch } from './parallel/batch-runner.js';
 import { darrayOps } from './darray/block-ops.js';
 import { dropBlocksOf } from './darray/block-store.js';
 import { darrayHandleType } from './darray/darray.js';
+import { opsOwnerOps } from './ops/darray.js';
 import { opsInternals } from './ops/internals.js';
 import { poolOps, workerPoolHandleType } from './parallel/pool.js';
 import { channelOps } from './refs/channel-ops.js';
@@ -55,7 +56,7 @@ configureCodec({
 
 // 3. Operations on an object's owner (Distributed.jl's call_on_owner), by index: the same list,
 //    in the same order, in every process.
-configureOwnerOps([ping, ...futureOps, ...channelOps, ...poolOps, releaseSharedArray, ...darrayOps]);
+configureOwnerOps([ping, ...futureOps, ...channelOps, ...poolOps, releaseSharedArray, ...darrayOps, ...opsOwnerOps]);
 
 // 4. Everything a process can be asked to do: one handler per message kind.
 const dispatch = createDispatcher({

@@ -1,3 +1,5 @@
+import type { DArray } from '../darray/darray.js';
+import type { DType, Element } from '../shared/dtype.js';
 import type { SharedArray } from '../shared/shared-array.js';
 import type { SharedArrayView } from '../shared/view.js';
 import type { MapOp } from './elementwise.js';
@@ -13,7 +15,8 @@ import { execute, type OpsOptions } from './run.js';
  * array takes the shape of the others when it has as many elements (read column-major). The
  * output may be one of the inputs (in place); an input that overlaps the output otherwise is read
  * as a copy. With a trailing `{ parallel: true }` on SharedArrays (or views), the work is split
- * over the output array's participants by `localindices` and a Promise is returned.
+ * over the output array's participants by `localindices` and a Promise is returned. The
+ * reductions also take a DArray: its owners reduce their blocks, and a Promise is returned.
  * Numeric rules: src/ops/elementwise.ts and src/ops/reductions.ts.
  */
 
@@ -103,6 +106,8 @@ export function map(...args: unknown[]): unknown {
 export function sum<X extends NumericArray>(x: X): ReductionValue<X>;
 export function sum<X extends NumericArray>(x: X, opts: { parallel: true }): Promise<ReductionValue<X>>;
 export function sum<X extends NumericArray>(x: X, opts?: OpsOptions): ReductionValue<X> | Promise<ReductionValue<X>>;
+/** `sum(D)` of a DArray: each owner reduces its block natively, in parallel; always a Promise. */
+export function sum<D extends DType>(x: DArray<D>, opts?: OpsOptions): Promise<Element<D>>;
 export function sum(...args: unknown[]): unknown {
   return execute('sum', args);
 }
@@ -111,6 +116,8 @@ export function sum(...args: unknown[]): unknown {
 export function min<X extends NumericArray>(x: X): ReductionValue<X>;
 export function min<X extends NumericArray>(x: X, opts: { parallel: true }): Promise<ReductionValue<X>>;
 export function min<X extends NumericArray>(x: X, opts?: OpsOptions): ReductionValue<X> | Promise<ReductionValue<X>>;
+/** `min(D)` of a DArray: each owner reduces its block natively, in parallel; always a Promise. */
+export function min<D extends DType>(x: DArray<D>, opts?: OpsOptions): Promise<Element<D>>;
 export function min(...args: unknown[]): unknown {
   return execute('min', args);
 }
@@ -119,6 +126,8 @@ export function min(...args: unknown[]): unknown {
 export function max<X extends NumericArray>(x: X): ReductionValue<X>;
 export function max<X extends NumericArray>(x: X, opts: { parallel: true }): Promise<ReductionValue<X>>;
 export function max<X extends NumericArray>(x: X, opts?: OpsOptions): ReductionValue<X> | Promise<ReductionValue<X>>;
+/** `max(D)` of a DArray: each owner reduces its block natively, in parallel; always a Promise. */
+export function max<D extends DType>(x: DArray<D>, opts?: OpsOptions): Promise<Element<D>>;
 export function max(...args: unknown[]): unknown {
   return execute('max', args);
 }
@@ -127,6 +136,8 @@ export function max(...args: unknown[]): unknown {
 export function mean(x: NumericArray): number;
 export function mean(x: NumericArray, opts: { parallel: true }): Promise<number>;
 export function mean(x: NumericArray, opts?: OpsOptions): number | Promise<number>;
+/** `mean(D)` of a DArray: each owner reduces its block natively, in parallel; always a Promise. */
+export function mean<D extends DType>(x: DArray<D>, opts?: OpsOptions): Promise<number>;
 export function mean(...args: unknown[]): unknown {
   return execute('mean', args);
 }
@@ -135,6 +146,8 @@ export function mean(...args: unknown[]): unknown {
 export function dot<X extends NumericArray>(a: X, b: NumericArray): ReductionValue<X>;
 export function dot<X extends NumericArray>(a: X, b: NumericArray, opts: { parallel: true }): Promise<ReductionValue<X>>;
 export function dot<X extends NumericArray>(a: X, b: NumericArray, opts?: OpsOptions): ReductionValue<X> | Promise<ReductionValue<X>>;
+/** `dot(a, b)` of two DArrays with the same blocks on the same owners: each owner multiplies its two blocks; always a Promise. */
+export function dot<D extends DType>(a: DArray<D>, b: DArray, opts?: OpsOptions): Promise<Element<D>>;
 export function dot(...args: unknown[]): unknown {
   return execute('dot', args);
 }
@@ -143,6 +156,8 @@ export function dot(...args: unknown[]): unknown {
 export function norm(x: NumericArray): number;
 export function norm(x: NumericArray, opts: { parallel: true }): Promise<number>;
 export function norm(x: NumericArray, opts?: OpsOptions): number | Promise<number>;
+/** `norm(D)` of a DArray: each owner reduces its block natively, in parallel; always a Promise. */
+export function norm<D extends DType>(x: DArray<D>, opts?: OpsOptions): Promise<number>;
 export function norm(...args: unknown[]): unknown {
   return execute('norm', args);
 }

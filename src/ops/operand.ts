@@ -1,4 +1,5 @@
 import { coded } from '../core/errors.js';
+import { DArray } from '../darray/darray.js';
 import type { DType, TypedArrayOf } from '../shared/dtype.js';
 import { formatDims } from '../shared/layout.js';
 import { SharedArray } from '../shared/shared-array.js';
@@ -86,13 +87,21 @@ export function arrayOperand(x: unknown, name: string, op: string): ArrayOperand
     const data = x as TypedArray;
     return { kind: 'array', name, source: data, dtype, data, offset: 0, dims: null, strides: null, length: data.length, writable: true, shared: null };
   }
+  if (x instanceof DArray) {
+    throw coded(
+      TypeError,
+      'ERR_INVALID_ARG',
+      `${op}: ${name} is a DArray, whose blocks live on their owners: the reductions take one as their first operand ` +
+        '(sum, min, max, mean, norm; dot of two DArrays laid out alike); for elementwise work run the operations on each block, in D.forEachBlock(...)',
+    );
+  }
   throw coded(TypeError, 'ERR_INVALID_ARG', `${op}: ${name} must be a typed array, a SharedArray or a view of one, got ${describe(x)}`);
 }
 
 /** An array argument, or a scalar (number or bigint) where the operation takes one. */
 export function operandOrScalar(x: unknown, name: string, op: string): Operand {
   if (typeof x === 'number' || typeof x === 'bigint') return { kind: 'scalar', name, value: x };
-  if (x instanceof SharedArray || x instanceof SharedArrayView || typedArrayDtype(x) !== undefined) return arrayOperand(x, name, op);
+  if (x instanceof SharedArray || x instanceof SharedArrayView || typedArrayDtype(x) !== undefined || x instanceof DArray) return arrayOperand(x, name, op);
   throw coded(TypeError, 'ERR_INVALID_ARG', `${op}: ${name} must be a number, a bigint, a typed array, a SharedArray or a view of one, got ${describe(x)}`);
 }
 

@@ -1,7 +1,10 @@
 import { coded } from '../core/errors.js';
+import { DArray } from '../darray/darray.js';
 import { buildPlan } from './build.js';
+import { reduceDArray } from './darray.js';
 import { runParallel } from './parallel.js';
 import type { OpName } from './plan.js';
+import type { ReductionOp } from './reductions.js';
 
 /** The last argument of every operation, optional. */
 export interface OpsOptions {
@@ -42,7 +45,10 @@ export function execute(op: OpName, args: readonly unknown[]): unknown {
   if (operands.length < min || operands.length > max) {
     throw coded(TypeError, 'ERR_INVALID_ARG', `${op} expects ${signature}, optionally followed by { parallel }; got ${args.length} argument${args.length === 1 ? '' : 's'}`);
   }
-  if (hasOptions && parallelOption(op, last as Record<string, unknown>)) return runParallel(op, operands);
+  const parallel = hasOptions && parallelOption(op, last as Record<string, unknown>);
+  // A DArray lives on its owners: its reductions run there (with or without { parallel }).
+  if (operands[0] instanceof DArray && isReduction(op)) return reduceDArray(op, operands);
+  if (parallel) return runParallel(op, operands);
   const plan = buildPlan(op, operands, { parallel: false });
   return plan.finish([plan.run(0, plan.length)]);
 }
@@ -54,6 +60,10 @@ function parallelOption(op: string, opts: Record<string, unknown>): boolean {
   const p = opts.parallel;
   if (p !== undefined && typeof p !== 'boolean') throw coded(TypeError, 'ERR_INVALID_ARG', `${op}: parallel must be true or false, got ${typeof p}`);
   return p === true;
+}
+
+function isReduction(op: OpName): op is ReductionOp {
+  return op === 'sum' || op === 'min' || op === 'max' || op === 'mean' || op === 'norm' || op === 'dot';
 }
 
 function isPlainObject(v: unknown): boolean {
