@@ -8,10 +8,15 @@
  *   worker_threads  the same chunks on Node's worker_threads over one SharedArrayBuffer each
  *   threads         threads.for over j on the package's threads (SHAREDARRAYS_NUM_THREADS = workers)
  *   shared barrier  one call per participant running every step, a Barrier between steps
+ *   shared native   one call per participant, one native `add` over views per time step
+ *   C serial        bench/baselines/advection.c built with the system compiler (-O3 -march=native)
+ *   C OpenMP        the same C loop on OpenMP threads (as many as workers); both C rows are
+ *                   skipped with a note when there is no compiler (or no OpenMP)
  * Julia's figures (seed, 4 processes): serial 830 ms, @distributed 2.5 s, shared 238 ms.
  *
  * One warm-up run of each, then timed runs interleaved in rounds; every version is first checked
- * to compute exactly the same q. Prints a table (median, min, max, ratio to serial) and writes
+ * to compute exactly the same q (the C versions and worker_threads compute into memory of their
+ * own, checked the same way). Prints a table (median, min, max, ratio to serial) and writes
  * bench/results/advection.json and advection.svg.
  *
  *   npm run bench -- [--n 500] [--workers <cores>] [--runs 5] [--verbose]
@@ -23,6 +28,8 @@ import { addprocs, Barrier, everywhere, remotecallFetch, rmprocs, SharedArray, w
 import { measure } from './advection/measure.js';
 import { checkColumns } from './advection/problem.js';
 import { advectionParallel, advectionSerial, advectionShared, initQ, initU, setVerbose } from './advection/seed.js';
+import { startCBaseline } from './advection/c-baseline.js';
+import { advectionSharedNative } from './advection/native.js';
 import { advectionSharedBarrier } from './advection/shared-barrier.js';
 import { advectionThreads } from './advection/threads-for.js';
 import { createThreadAdvection } from './advection/threads.js';
@@ -48,6 +55,7 @@ process.env.SHAREDARRAYS_NUM_THREADS ??= String(nw);
 await addprocs(nw);
 await everywhere(fileURLToPath(new URL('./advection/seed.js', import.meta.url)));
 await everywhere(fileURLToPath(new URL('./advection/shared-barrier.js', import.meta.url)));
+await everywhere(fileURLToPath(new URL('./advection/native.js', import.meta.url)));
 if (values.verbose) {
   setVerbose(true);
   await Promise.all(workers().map((p) => remotecallFetch(setVerbose, p, true)));
@@ -57,6 +65,7 @@ const q = await SharedArray.create('float64', dims, { init: initQ });
 const u = await SharedArray.create('float64', dims, { init: initU });
 const threads = await createThreadAdvection({ n, threads: nw });
 const steps = await Barrier.create(q.pids.length);
+const c = await startCBaseline(q, u, nw); // null, after a note, without a C compiler
 try {
   threads.q.set(q.data);
   threads.u.set(u.data);
@@ -71,10 +80,12 @@ try {
     { name: `worker_threads`, run: () => threads.run() },
     { name: 'threads', run: () => advectionThreads(q, u) },
     { name: 'shared barrier', run: () => advectionSharedBarrier(q, u, steps) },
+    { name: 'shared native', run: () => advectionSharedNative(q, u) },
+    ...(c?.versions ?? []),
   ];
   let reference: Float64Array | null = null;
   for (const v of versions) {
-    const target = v.name === 'worker_threads' ? threads.q : q.data;
+    const target = 'q' in v ? v.q : v.name === 'worker_threads' ? threads.q : q.data;
     target.fill(0, plane);
     await v.run();
     const last = lastPlane(target);
@@ -98,6 +109,7 @@ try {
 } finally {
   await threads.close();
   await steps.close();
+  await c?.close();
   await q.close();
   await u.close();
   await rmprocs(workers());
