@@ -9,7 +9,10 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"]
+      # native/ops.cc's loops: no fused multiply-add (a*x+y rounds twice, as the TypeScript
+      # reference and the C baseline do) and no errno from math functions (lets sqrt vectorize).
+      # native/CMakeLists.txt passes the same flags.
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-ffp-contract=off", "-fno-math-errno"]
     }
   ]
 }

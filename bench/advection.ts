@@ -8,30 +8,35 @@
  *   worker_threads  the same chunks on Node's worker_threads over one SharedArrayBuffer each
  *   threads         threads.for over j on the package's threads (SHAREDARRAYS_NUM_THREADS = workers)
  *   shared barrier  one call per participant running every step, a Barrier between steps
+ *   shared native   one call per participant, one native `add` over views per time step
+ *   C serial        bench/baselines/advection.c built with the system compiler (-O3 -march=native)
+ *   C OpenMP        the same C loop on OpenMP threads (as many as workers); both C rows are
+ *                   skipped with a note when there is no compiler (or no OpenMP)
  * Julia's figures (seed, 4 processes): serial 830 ms, @distributed 2.5 s, shared 238 ms.
  *
  * One warm-up run of each, then timed runs interleaved in rounds; every version is first checked
- * to compute exactly the same q. Prints a table (median, min, max, ratio to serial), the ratios
- * paired within each round (shared chunked / worker_threads: aim ≤ 1.05×), and the same kernel in C
- * (bench/baselines/advection.c, serial and on as many threads as workers, when `cc` is there),
- * and writes bench/results/advection.json and advection.svg.
+ * to compute exactly the same q (the C versions and worker_threads compute into memory of their
+ * own, checked the same way). Prints a table (median, min, max, ratio to serial), the ratios
+ * paired within each round (shared chunked / worker_threads: aim ≤ 1.05×; distributed / shared
+ * chunked: aim ≤ 2×; shared native / C OpenMP when there is a C compiler), and writes
+ * bench/results/advection.json and advection.svg (bench/results/ is ignored by git; reference
+ * runs are committed in bench/reference/).
  *
  *   npm run bench -- [--n 500] [--workers <cores>] [--runs 5] [--verbose]
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { addprocs, Barrier, everywhere, remotecallFetch, rmprocs, SharedArray, workers } from '../src/index.js';
 import { measure } from './advection/measure.js';
 import { checkColumns } from './advection/problem.js';
 import { advectionParallel, advectionSerial, advectionShared, initQ, initU, setVerbose } from './advection/seed.js';
+import { startCBaseline } from './advection/c-baseline.js';
+import { advectionSharedNative } from './advection/native.js';
 import { advectionSharedBarrier } from './advection/shared-barrier.js';
 import { advectionThreads } from './advection/threads-for.js';
 import { createThreadAdvection } from './advection/threads.js';
-import { median, report } from './report.js';
+import { median, report, resultPath } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +58,7 @@ process.env.SHAREDARRAYS_NUM_THREADS ??= String(nw);
 await addprocs(nw);
 await everywhere(fileURLToPath(new URL('./advection/seed.js', import.meta.url)));
 await everywhere(fileURLToPath(new URL('./advection/shared-barrier.js', import.meta.url)));
+await everywhere(fileURLToPath(new URL('./advection/native.js', import.meta.url)));
 if (values.verbose) {
   setVerbose(true);
   await Promise.all(workers().map((p) => remotecallFetch(setVerbose, p, true)));
@@ -62,6 +68,7 @@ const q = await SharedArray.create('float64', dims, { init: initQ });
 const u = await SharedArray.create('float64', dims, { init: initU });
 const threads = await createThreadAdvection({ n, threads: nw });
 const steps = await Barrier.create(q.pids.length);
+const c = await startCBaseline(q, u, nw); // null, after a note, without a C compiler
 try {
   threads.q.set(q.data);
   threads.u.set(u.data);
@@ -76,10 +83,12 @@ try {
     { name: `worker_threads`, run: () => threads.run() },
     { name: 'threads', run: () => advectionThreads(q, u) },
     { name: 'shared barrier', run: () => advectionSharedBarrier(q, u, steps) },
+    { name: 'shared native', run: () => advectionSharedNative(q, u) },
+    ...(c?.versions ?? []),
   ];
   let reference: Float64Array | null = null;
   for (const v of versions) {
-    const target = v.name === 'worker_threads' ? threads.q : q.data;
+    const target = 'q' in v ? v.q : v.name === 'worker_threads' ? threads.q : q.data;
     target.fill(0, plane);
     await v.run();
     const last = lastPlane(target);
@@ -94,55 +103,37 @@ try {
   const rows = await measure(versions, runs);
   // Paired within each round (both ran in it, a few hundred ms apart): the noise of this shared
   // machine cancels out of a round's ratio better than out of a ratio of medians.
+  const openmp = rows.find((r) => r.name.startsWith('C OpenMP'))?.name;
+  const pairings: [string, string, string, number | null][] = [
+    ['shared chunked / worker_threads', 'shared chunked', 'worker_threads', 1.05],
+    ['distributed / shared chunked', 'distributed', 'shared chunked', 2],
+    ...(openmp ? [[`shared native / ${openmp}`, 'shared native', openmp, null] as [string, string, string, null]] : []),
+  ];
   const pairs = Object.fromEntries(
-    (
-      [
-        ['shared chunked / worker_threads', 'shared chunked', 'worker_threads', 1.05],
-        ['distributed / shared chunked', 'distributed', 'shared chunked', 2],
-      ] as const
-    ).map(([label, a, b, aim]) => {
+    pairings.map(([label, a, b, aim]) => {
       const sa = rows.find((r) => r.name === a)!.samples;
       const sb = rows.find((r) => r.name === b)!.samples;
       const perRound = sa.map((x, i) => x / sb[i]!);
       return [label, { perRound, median: median(perRound), aim }];
     }),
   );
-  const c = cBaseline(n, nw, runs);
-  if (c && c.check !== q.data[n * n * (n - 1) + n * Math.floor(n / 2) + Math.floor(n / 3)]) throw new Error('the C baseline computed a different q');
-  const results = new URL('../../bench/results/', import.meta.url);
   await report(rows, {
     title: `Advection ${n}×${n}×${n} float64 on ${nw} workers`,
     baseline: 'serial',
     args: { n, workers: nw, runs },
-    jsonPath: fileURLToPath(new URL('advection.json', results)),
-    svgPath: fileURLToPath(new URL('advection.svg', results)),
-    extra: { pairedRatios: pairs, c },
+    jsonPath: resultPath('advection.json'),
+    svgPath: resultPath('advection.svg'),
+    extra: { pairedRatios: pairs },
   });
-  if (c) console.log(`C (cc -O2, bench/baselines/advection.c), after the rounds: serial ${median(c.serialMs).toFixed(1)} ms, ${nw} threads ${median(c.threadsMs).toFixed(1)} ms (medians of ${runs})`);
-  else console.log('no C compiler (cc): no C baseline');
   for (const [label, p] of Object.entries(pairs)) {
-    console.log(`${label}, per round: ${p.perRound.map((x) => x.toFixed(2)).join(' ')}; median ${p.median.toFixed(2)}× (aim ≤ ${p.aim}×)`);
+    const aim = p.aim === null ? '' : ` (aim ≤ ${p.aim}×)`;
+    console.log(`${label}, per round: ${p.perRound.map((x) => x.toFixed(2)).join(' ')}; median ${p.median.toFixed(2)}×${aim}`);
   }
 } finally {
   await threads.close();
   await steps.close();
+  await c?.close();
   await q.close();
   await u.close();
   await rmprocs(workers());
-}
-
-/** The kernel in C (bench/baselines/advection.c), serial and over `threads` pthreads; null without a C compiler. */
-function cBaseline(n: number, threads: number, runs: number): { serialMs: number[]; threadsMs: number[]; check: number } | null {
-  const dir = mkdtempSync(join(tmpdir(), 'advection-c-'));
-  try {
-    const exe = join(dir, 'advection');
-    try {
-      execFileSync('cc', ['-O2', '-pthread', '-o', exe, fileURLToPath(new URL('../../bench/baselines/advection.c', import.meta.url))], { stdio: 'ignore' });
-    } catch {
-      return null;
-    }
-    return JSON.parse(execFileSync(exe, [String(n), String(threads), String(runs)], { encoding: 'utf8' })) as { serialMs: number[]; threadsMs: number[]; check: number };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }

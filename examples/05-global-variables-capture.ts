@@ -21,7 +21,9 @@
  *     A         800 bytes 10×10 Array{Float64,2}
  *
  * JavaScript cannot read a closure's scope, so a shipped function never picks up the caller's
- * variables by itself: `() => sum(A)` fails on the worker with a ReferenceError naming the fix.
+ * variables by itself: `() => matsum(A)` fails on the worker with a ReferenceError naming the fix.
+ * (The seed's `sum` is `matsum` here: `sum` is the package's own reduction, which every worker has
+ * in scope, as Julia's workers have Base.sum; a helper of this program's is what goes missing.)
  * Julia's two behaviours map to two explicit forms:
  *   - "a global is created on the worker" (Main.A): assign it there, `everywhere(capture({ A }, ...))`;
  *   - "a let-block local travels with the call, no global is left": `capture({ B }, () => B)`.
@@ -36,15 +38,15 @@ const matrices = new URL('./modules/matrices.js', import.meta.url);
 
 await addprocs(2);
 await everywhere(matrices);
-const { rand, sum } = (await import(matrices.href)) as typeof import('./modules/matrices.js');
+const { rand, matsum } = (await import(matrices.href)) as typeof import('./modules/matrices.js');
 
 // remotecall_fetch(()->sum(A), 2): A is a variable of this module, unknown on worker 2.
-// "In this case sum MUST be defined in the remote process": here sum comes from a module, so it
+// "In this case sum MUST be defined in the remote process": here matsum comes from a module, so it
 // must be passed or captured; and A must travel too.
 let A: Matrix | null = rand(10, 10);
 for (const [label, f] of [
-  ['() => sum(A)', () => sum(A as Matrix)],
-  ['capture({ sum }, () => sum(A))', capture({ sum }, () => sum(A as Matrix))],
+  ['() => matsum(A)', () => matsum(A as Matrix)],
+  ['capture({ matsum }, () => matsum(A))', capture({ matsum }, () => matsum(A as Matrix))],
 ] as const) {
   try {
     await remotecallFetch(f, 2);
@@ -52,25 +54,25 @@ for (const [label, f] of [
     console.log(`remotecallFetch(${label}, 2): ${(e as InstanceType<typeof RemoteException>).cause.message}`);
   }
 }
-// With A (and sum) captured, the closure's variables travel with it.
-const s2 = await remotecallFetch(capture({ A, sum }, () => sum(A as Matrix)), 2);
-console.log('remotecallFetch(capture({ A, sum }, () => sum(A)), 2) equals sum(A) here:', s2 === sum(A));
+// With A (and matsum) captured, the closure's variables travel with it.
+const s2 = await remotecallFetch(capture({ A, matsum }, () => matsum(A as Matrix)), 2);
+console.log('remotecallFetch(capture({ A, matsum }, () => matsum(A)), 2) equals matsum(A) here:', s2 === matsum(A));
 
 // Julia's Main.A: a global binding on each worker, set from the master's value at the time.
 const setGlobalA = (pid: number, value: Matrix | null) =>
   everywhere(capture({ value }, () => void ((globalThis as Globals).A = value)), { procs: [pid] });
 const readGlobalA = () => {
   const a = (globalThis as Globals).A;
-  return a ? sum(a) : null;
+  return a ? matsum(a) : null;
 };
 A = rand(10, 10);
 await setGlobalA(2, A); // worker 2
 A = rand(10, 10);
 await setGlobalA(3, A); // worker 3
 A = null;
-const on2 = await remotecallFetch(capture({ sum }, readGlobalA), 2);
-const on3 = await remotecallFetch(capture({ sum }, readGlobalA), 3);
-console.log(`sum(A) on worker 2 = ${on2?.toFixed(4)}, on worker 3 = ${on3?.toFixed(4)}, A on process 1 = ${A}`);
+const on2 = await remotecallFetch(capture({ matsum }, readGlobalA), 2);
+const on3 = await remotecallFetch(capture({ matsum }, readGlobalA), 3);
+console.log(`matsum(A) on worker 2 = ${on2?.toFixed(4)}, on worker 3 = ${on3?.toFixed(4)}, A on process 1 = ${A}`);
 console.log('worker 2 and worker 3 hold different A:', on2 !== on3);
 
 // The let-block: B travels with the call but leaves no global behind on worker 2.

@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSegments(env, exports);
   InitProcessControl(env, exports);
   InitFutex(env, exports);
+  InitOps(env, exports);
   return exports;
 }
 

@@ -9,3 +9,5 @@ void InitSegments(Napi::Env env, Napi::Object exports);
 void InitProcessControl(Napi::Env env, Napi::Object exports);
 // native/futex.cc: futex waits and wakes on shared int32 elements, across processes.
 void InitFutex(Napi::Env env, Napi::Object exports);
+// native/ops.cc: elementwise operations and reductions over strided typed-array operands.
+void InitOps(Napi::Env env, Napi::Object exports);

@@ -608,7 +608,15 @@ void Teardown(void* data) {
 }  // namespace
 
 void InitProcessControl(Napi::Env env, Napi::Object exports) {
-  EnvState* e = new EnvState;  // see EnvState: kept for the life of the process
+  // Kept for the life of the process (see EnvState): an interrupt requested just before an
+  // environment's teardown may still be delivered with it. Listed process-wide so the states stay
+  // reachable, which is what they are, rather than lost allocations.
+  static std::vector<EnvState*>* const everyEnv = new std::vector<EnvState*>;
+  EnvState* e = new EnvState;
+  {
+    std::lock_guard<std::mutex> guard(control.lock);
+    everyEnv->push_back(e);
+  }
   e->isolate = v8::Isolate::GetCurrent();
   napi_add_env_cleanup_hook(env, Teardown, e);
   const std::pair<const char*, Napi::Function::Callback> functions[] = {

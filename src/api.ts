@@ -49,6 +49,13 @@ export type { FileOptions, FileMode } from './shared/file.js';
 export { localindices, indexpids } from './shared/localindices.js';
 export type { DType, TypedArrayOf, Element } from './shared/dtype.js';
 
+// Array operations: views, native elementwise operations and reductions
+export { SharedArrayView, type ViewIndex } from './shared/view.js';
+export { fill, copyTo, add, sub, mul, div, axpy, map, sum, min, max, mean, dot, norm, type ReductionValue } from './ops/api.js';
+export type { OpsOptions } from './ops/run.js';
+export type { MapOp } from './ops/elementwise.js';
+export type { NumericArray } from './ops/operand.js';
+
 // Threads and synchronisation
 export { threads, nthreads, threadid, type Threads } from './threads/threads.js';
 export {

@@ -16,6 +16,8 @@ import { runBatch } from './parallel/batch-runner.js';
 import { darrayOps } from './darray/block-ops.js';
 import { dropBlocksOf } from './darray/block-store.js';
 import { darrayHandleType } from './darray/darray.js';
+import { opsOwnerOps } from './ops/darray.js';
+import { opsInternals } from './ops/internals.js';
 import { poolOps, workerPoolHandleType } from './parallel/pool.js';
 import { channelOps } from './refs/channel-ops.js';
 import { futureOps } from './refs/future-ops.js';
@@ -32,6 +34,7 @@ import { dropPeerShipped, forgetReceived } from './remote/shipped.js';
 import { attachSharedArray, forgetArraysOf, releaseSharedArray } from './shared/family.js';
 import { createSharedPart, stopSharingParts } from './shared/parts.js';
 import { sharedArrayHandleType } from './shared/shared-array-handle.js';
+import { sharedArrayViewHandleType } from './shared/view-handle.js';
 import { barrierHandleType } from './threads/barrier-handle.js';
 import { configureCodec } from './transport/codec.js';
 import { configureConnections, dropConnection } from './transport/connections.js';
@@ -43,19 +46,19 @@ import { failRequestsTo, settleRequest } from './transport/requests.js';
 //    in) and the runtime's internal functions.
 configureFunctionNames({
   scope: api as unknown as Record<string, unknown>,
-  internals: { loadModule, runBatch, runRangeChunk, runArrayChunk, attachSharedArray, createSharedPart, stopSharingParts },
+  internals: { loadModule, runBatch, runRangeChunk, runArrayChunk, attachSharedArray, createSharedPart, stopSharingParts, ...opsInternals },
 });
 
 // 2. Classes that travel as handles (references to something that stays where it is), and how
 //    functions inside values travel.
 configureCodec({
-  handleTypes: [futureHandleType, remoteChannelHandleType, sharedArrayHandleType, workerPoolHandleType, barrierHandleType, darrayHandleType],
+  handleTypes: [futureHandleType, remoteChannelHandleType, sharedArrayHandleType, sharedArrayViewHandleType, workerPoolHandleType, barrierHandleType, darrayHandleType],
   functions: functionCodec,
 });
 
 // 3. Operations on an object's owner (Distributed.jl's call_on_owner), by index: the same list,
 //    in the same order, in every process.
-configureOwnerOps([ping, ...futureOps, ...channelOps, ...poolOps, releaseSharedArray, ...darrayOps]);
+configureOwnerOps([ping, ...futureOps, ...channelOps, ...poolOps, releaseSharedArray, ...darrayOps, ...opsOwnerOps]);
 
 // 4. Everything a process can be asked to do: one handler per message kind.
 const dispatch = createDispatcher({

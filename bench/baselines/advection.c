@@ -1,90 +1,93 @@
-// The seed's advection kernel in C, the baseline beside the JavaScript versions of
-// bench/advection.ts: the same arrays (n×n×n float64, the same inputs), the same additions in the
-// same order, serial and split over T pthreads by the seed's myrange chunks of the 2nd dimension.
-// Prints one JSON line: {"n":..,"threads":..,"serialMs":[..],"threadsMs":[..],"check":..}.
+// The seed's advection kernel q[i,j,t+1] = q[i,j,t] + u[i,j,t] in C, as the baseline of
+// `npm run bench` (bench/advection/c-baseline.ts builds and drives it): serial, and with OpenMP
+// threads each running its own columns j for all t (the seed's myrange split), like the
+// shared versions. Built with `cc -O3 -march=native -fopenmp`.
 //
-//   cc -O2 -pthread -o advection bench/baselines/advection.c && ./advection 500 2 5
-#include <pthread.h>
+// q and u live in memfd shared memory, the same kind of memory as a SharedArray, so that the
+// benchmark maps them too (/proc/<pid>/fd/<fd>), fills the inputs and checks the result bit for
+// bit. Protocol: prints "ready <pid> <qfd> <ufd>", then for each stdin line "serial" or
+// "parallel" runs the kernel once and prints "done"; exits at end of input (also when the
+// benchmark dies, since its end of the pipe closes).
+//
+//   advection <n> <threads>
+#define _GNU_SOURCE
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
-#include <time.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
-static long n;
-static double *q, *u;
+static double* shared_array(size_t bytes, int* fd, const char* name) {
+  *fd = memfd_create(name, 0);
+  if (*fd < 0 || ftruncate(*fd, (off_t)bytes) != 0) {
+    perror("memfd");
+    exit(1);
+  }
+  void* p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+  if (p == MAP_FAILED) {
+    perror("mmap");
+    exit(1);
+  }
+  return p;
+}
 
-struct chunk {
-  long j0, j1;
-};
-
-// q[i,j,t+1] = q[i,j,t] + u[i,j,t] for t in [0, n-1), j in [j0, j1), i in [0, n): column-major.
-static void kernel(long j0, long j1) {
-  long plane = n * n;
-  for (long t = 0; t < n - 1; t++) {
-    for (long j = j0; j < j1; j++) {
-      long k = t * plane + j * n;
-      for (long i = 0; i < n; i++, k++) q[k + plane] = q[k] + u[k];
+// Columns [j0, j1) for every time step; i innermost (contiguous), as the seed's advection_chunk!.
+static void chunk(double* q, const double* u, size_t n1, size_t n2, size_t n3, size_t j0, size_t j1) {
+  const size_t plane = n1 * n2;
+  for (size_t t = 0; t + 1 < n3; t++) {
+    for (size_t j = j0; j < j1; j++) {
+      double* restrict dst = q + (t + 1) * plane + j * n1;
+      const double* restrict src = q + t * plane + j * n1;
+      const double* restrict du = u + t * plane + j * n1;
+      for (size_t i = 0; i < n1; i++) dst[i] = src[i] + du[i];
     }
   }
 }
 
-static void* run(void* arg) {
-  struct chunk* c = arg;
-  kernel(c->j0, c->j1);
-  return NULL;
-}
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-// Julia's round(Int, x): ties to even, as bench/advection/kernels.ts computes the splits.
-static long round_even(double x) {
-  double f = (double)(long)x, d = x - f;
-  if (d < 0.5) return (long)f;
-  if (d > 0.5) return (long)f + 1;
-  return ((long)f % 2 == 0) ? (long)f : (long)f + 1;
-}
-
-static void init(void) {
-  long k = 0;
-  for (long t = 0; t < n; t++)
-    for (long j = 0; j < n; j++)
-      for (long i = 0; i < n; i++, k++) u[k] = ((i * 7 + j * 13 + t * 17) % 101) * 0.125 - 6;
-  for (k = 0; k < n * n * n; k++) q[k] = k < n * n ? (((k % n) * 31 + (k / n) * 17) % 97) * 0.25 : 0;
+// The seed's split of n2 columns into `parts`: round(n2 * k / parts), ties to even.
+static size_t split(size_t n2, int k, int parts) {
+  return (size_t)nearbyint((double)n2 * k / parts);
 }
 
 int main(int argc, char** argv) {
-  n = argc > 1 ? atol(argv[1]) : 500;
-  int threads = argc > 2 ? atoi(argv[2]) : 2;
-  int runs = argc > 3 ? atoi(argv[3]) : 5;
-  size_t bytes = (size_t)n * n * n * sizeof(double);
-  q = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  u = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (q == MAP_FAILED || u == MAP_FAILED) return 1;
-  init();
-  kernel(0, n);  // warm-up: first touch of every page
-  struct chunk* chunks = calloc(threads, sizeof *chunks);
-  pthread_t* tids = calloc(threads, sizeof *tids);
-  for (int c = 0; c < threads; c++) {
-    chunks[c].j0 = round_even((double)n * c / threads);
-    chunks[c].j1 = round_even((double)n * (c + 1) / threads);
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s <n> <threads>\n", argv[0]);
+    return 2;
   }
-  printf("{\"n\":%ld,\"threads\":%d,\"serialMs\":[", n, threads);
-  for (int r = 0; r < runs; r++) {
-    double t0 = now_ms();
-    kernel(0, n);
-    printf("%s%.2f", r ? "," : "", now_ms() - t0);
+  const size_t n = strtoull(argv[1], NULL, 10);
+  const int threads = atoi(argv[2]);
+  const size_t bytes = n * n * n * sizeof(double);
+  int qfd, ufd;
+  double* q = shared_array(bytes, &qfd, "advection-q");
+  double* u = shared_array(bytes, &ufd, "advection-u");
+  printf("ready %d %d %d\n", (int)getpid(), qfd, ufd);
+  fflush(stdout);
+  char line[64];
+  while (fgets(line, sizeof line, stdin)) {
+    if (strncmp(line, "serial", 6) == 0) {
+      chunk(q, u, n, n, n, 0, n);
+    } else if (strncmp(line, "parallel", 8) == 0) {
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+      {
+        int k = omp_get_thread_num(), parts = omp_get_num_threads();
+        chunk(q, u, n, n, n, split(n, k, parts), split(n, k + 1, parts));
+      }
+#else
+      (void)threads;
+      fprintf(stderr, "built without OpenMP\n");
+      return 1;
+#endif
+    } else {
+      fprintf(stderr, "unknown command: %s", line);
+      return 2;
+    }
+    printf("done\n");
+    fflush(stdout);
   }
-  printf("],\"threadsMs\":[");
-  for (int r = 0; r < runs; r++) {
-    double t0 = now_ms();
-    for (int c = 0; c < threads; c++) pthread_create(&tids[c], NULL, run, &chunks[c]);
-    for (int c = 0; c < threads; c++) pthread_join(tids[c], NULL);
-    printf("%s%.2f", r ? "," : "", now_ms() - t0);
-  }
-  printf("],\"check\":%.17g}\n", q[n * n * (n - 1) + n * (n / 2) + n / 3]);
   return 0;
 }

@@ -1,6 +1,6 @@
 /**
- * The little bit of Julia's Base (`rand`, `randn`, `A^2`, `1 .+ A`, `sum`, `getindex`, `svdvals`,
- * the REPL's matrix display) that the examples need, in plain TypeScript, no dependency.
+ * The little bit of Julia's Base (`rand`, `randn`, `A^2`, `1 .+ A`, `sum` as `matsum`, `getindex`,
+ * `svdvals`, the REPL's matrix display) that the examples need, in plain TypeScript, no dependency.
  *
  * A matrix is a plain object `{ dims: [m, n], data: Float64Array }`, column-major like Julia's
  * (element (i, j), 0-based, is `data[i + m*j]`), so it travels between processes as it is.
@@ -86,8 +86,11 @@ export function square(A: Matrix): Matrix {
   return matmul(A, A);
 }
 
-/** Julia's `sum(A)`. */
-export function sum(A: Matrix): number {
+/**
+ * Julia's `sum(A)` for a Matrix. Not named `sum`: that is the package's own reduction (over typed
+ * arrays, SharedArrays and views), a name every worker has in scope.
+ */
+export function matsum(A: Matrix): number {
   let s = 0;
   for (const x of A.data) s += x;
   return s;

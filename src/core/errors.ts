@@ -46,7 +46,12 @@ export type ErrorCode =
   | 'ERR_BARRIER_TIMEOUT'
   | 'ERR_FFI_LIBRARY'
   | 'ERR_FFI_SYMBOL'
-  | 'ERR_FFI_TYPE';
+  | 'ERR_FFI_TYPE'
+  | 'ERR_SHAPE_MISMATCH'
+  | 'ERR_DTYPE_MISMATCH'
+  | 'ERR_OVERLAP'
+  | 'ERR_EMPTY'
+  | 'ERR_DIVIDE_BY_ZERO';
 
 export interface CodedError extends Error {
   code: ErrorCode | string;

@@ -16,7 +16,7 @@ import { allocate } from './typed.js';
  */
 
 /** This process's block of `rr`; a closed (or freed) DArray says so. */
-function blockOf(rr: RRID): Block {
+export function blockOf(rr: RRID): Block {
   const b = findBlock(rr);
   if (!b) {
     throw coded(

@@ -23,6 +23,8 @@ export function showArray(typeName: string, dtype: DType, dims: readonly number[
   const length = dims.reduce((a, b) => a * b, 1);
   const head = summary(typeName, dims);
   if (length === 0) return head;
+  // A 0-d array (a view that took a number in every dimension) holds one element.
+  if (dims.length === 0) return `${head}:\n${formatter(dtype, false)(at(0))}`;
   const rows = dims[0] as number;
   const cols = dims.length === 1 ? 1 : (dims[1] as number);
   // Julia prints matrices compactly (6 significant digits), vectors in full.
@@ -32,8 +34,9 @@ export function showArray(typeName: string, dtype: DType, dims: readonly number[
   return `${head}:\n${showSlices(dims, rows, cols, slice).join('\n')}`;
 }
 
-/** Julia's summary: `5-element T` for vectors, `3×4 T` otherwise. */
+/** Julia's summary: `5-element T` for vectors, `0-dimensional T` for 0-d, `3×4 T` otherwise. */
 export function summary(typeName: string, dims: readonly number[]): string {
+  if (dims.length === 0) return `0-dimensional ${typeName}`;
   return dims.length === 1 ? `${dims[0]}-element ${typeName}` : `${formatDims(dims)} ${typeName}`;
 }
 

@@ -7,6 +7,7 @@ import { showArray, summary } from './inspect.js';
 import { formatDims, lengthOf, linearIndex, normalizeDims } from './layout.js';
 import { makeParts, partPlan } from './parts.js';
 import { checkMappable, createSegment, type Mapping } from './segment.js';
+import { type SharedArrayView, type ViewIndex, viewOf } from './view.js';
 
 // Generic so that `init` sees the array's own dtype; `SharedArrayOptions` alone is the contract's
 // form, whose init takes an array of any dtype.
@@ -182,6 +183,16 @@ export class SharedArray<D extends DType> {
   }
 
   /**
+   * A zero-copy view (Julia's `view(S, ...)`): one index per dimension, each a `Range` (any
+   * step), a number (drops that dimension) or `':'` (all of it). It reads and writes this array's
+   * memory, and travels to other processes as a view.
+   */
+  view(...idx: ViewIndex[]): SharedArrayView<D> {
+    this.#live();
+    return viewOf(this, idx);
+  }
+
+  /**
    * Release the array (Julia's finalize). On its creator, once no reshape sibling is open, every
    * participant's mapping is released too; later use anywhere throws. Idempotent.
    */
@@ -206,6 +217,11 @@ export class SharedArray<D extends DType> {
   /** Whether `close()` was called here (or the creator released the array everywhere). */
   get isClosed(): boolean {
     return this.#view === null;
+  }
+
+  /** False for an array over a file opened read-only (mode `r`): `set` and the array operations refuse to write it. */
+  get isWritable(): boolean {
+    return this.#mapping?.writable ?? true;
   }
 
   /** `3×4 SharedArray{int32,2}`: what the array is, for messages and template strings. */

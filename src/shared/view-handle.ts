@@ -1,0 +1,35 @@
+import { coded } from '../core/errors.js';
+import { Range } from '../core/range.js';
+import type { HandleType } from '../transport/codec.js';
+import type { DType } from './dtype.js';
+import type { SharedArray } from './shared-array.js';
+import { SharedArrayView, viewOf } from './view.js';
+
+/**
+ * How a SharedArrayView travels: its parent SharedArray (a handle of its own, which maps the
+ * memory on arrival at a participant and is the same object on every arrival) and its indices,
+ * ranges as `[start, stop, step]`. It arrives as a view over the receiving process's own mapping
+ * of the parent; its elements are never copied.
+ */
+interface ViewRecord {
+  parent: SharedArray<DType>;
+  indices: (number | [number, number, number])[];
+}
+
+/** The handle type of SharedArrayView (tag `sview`), for the codec's table of handle types. */
+export const sharedArrayViewHandleType: HandleType<SharedArrayView<DType>> = {
+  tag: 'sview',
+  classes: [SharedArrayView],
+  encode(V): ViewRecord {
+    if (V.parent.isClosed) throw coded(Error, 'ERR_ARRAY_CLOSED', 'cannot send a view of a closed SharedArray to another process');
+    return { parent: V.parent, indices: V.indices.map((ix) => (typeof ix === 'number' ? ix : [ix.start, ix.stop, ix.step])) };
+  },
+  decode(data): SharedArrayView<DType> {
+    const { parent, indices } = data as ViewRecord;
+    // Checked again against the parent as it arrived: a malformed record fails here, not in a loop.
+    return viewOf(
+      parent,
+      indices.map((ix) => (typeof ix === 'number' ? ix : new Range(ix[0], ix[1], ix[2]))),
+    );
+  },
+};
