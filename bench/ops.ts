@@ -18,7 +18,7 @@
 import { parseArgs } from 'node:util';
 import { add, addprocs, fill, rmprocs, SharedArray, sum, workers } from '../src/index.js';
 import { measure, type Version } from './advection/measure.js';
-import { resultPath, summarize, writeResult } from './report.js';
+import { summarize, writeResult } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -96,4 +96,3 @@ try {
   await rmprocs(workers());
 }
 await writeResult('ops', { title: 'Native array operations vs JS loops vs the memory bound', args: { sizes, runs, workers: nw }, results });
-console.log(`\nwrote ${resultPath('ops.json')}`);
