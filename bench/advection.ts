@@ -16,8 +16,11 @@
  *
  * One warm-up run of each, then timed runs interleaved in rounds; every version is first checked
  * to compute exactly the same q (the C versions and worker_threads compute into memory of their
- * own, checked the same way). Prints a table (median, min, max, ratio to serial) and writes
- * bench/results/advection.json and advection.svg.
+ * own, checked the same way). Prints a table (median, min, max, ratio to serial), the ratios
+ * paired within each round (shared chunked / worker_threads: aim ≤ 1.05×; distributed / shared
+ * chunked: aim ≤ 2×; shared native / C OpenMP when there is a C compiler), and writes
+ * bench/results/advection.json and advection.svg (bench/results/ is ignored by git; reference
+ * runs are committed in bench/reference/).
  *
  *   npm run bench -- [--n 500] [--workers <cores>] [--runs 5] [--verbose]
  */
@@ -33,7 +36,7 @@ import { advectionSharedNative } from './advection/native.js';
 import { advectionSharedBarrier } from './advection/shared-barrier.js';
 import { advectionThreads } from './advection/threads-for.js';
 import { createThreadAdvection } from './advection/threads.js';
-import { report } from './report.js';
+import { median, report, resultPath } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -98,14 +101,34 @@ try {
   await Promise.all(workers().map((p) => remotecallFetch(setVerbose, p, false)));
 
   const rows = await measure(versions, runs);
-  const results = new URL('../../bench/results/', import.meta.url);
+  // Paired within each round (both ran in it, a few hundred ms apart): the noise of this shared
+  // machine cancels out of a round's ratio better than out of a ratio of medians.
+  const openmp = rows.find((r) => r.name.startsWith('C OpenMP'))?.name;
+  const pairings: [string, string, string, number | null][] = [
+    ['shared chunked / worker_threads', 'shared chunked', 'worker_threads', 1.05],
+    ['distributed / shared chunked', 'distributed', 'shared chunked', 2],
+    ...(openmp ? [[`shared native / ${openmp}`, 'shared native', openmp, null] as [string, string, string, null]] : []),
+  ];
+  const pairs = Object.fromEntries(
+    pairings.map(([label, a, b, aim]) => {
+      const sa = rows.find((r) => r.name === a)!.samples;
+      const sb = rows.find((r) => r.name === b)!.samples;
+      const perRound = sa.map((x, i) => x / sb[i]!);
+      return [label, { perRound, median: median(perRound), aim }];
+    }),
+  );
   await report(rows, {
     title: `Advection ${n}×${n}×${n} float64 on ${nw} workers`,
     baseline: 'serial',
     args: { n, workers: nw, runs },
-    jsonPath: fileURLToPath(new URL('advection.json', results)),
-    svgPath: fileURLToPath(new URL('advection.svg', results)),
+    jsonPath: resultPath('advection.json'),
+    svgPath: resultPath('advection.svg'),
+    extra: { pairedRatios: pairs },
   });
+  for (const [label, p] of Object.entries(pairs)) {
+    const aim = p.aim === null ? '' : ` (aim ≤ ${p.aim}×)`;
+    console.log(`${label}, per round: ${p.perRound.map((x) => x.toFixed(2)).join(' ')}; median ${p.median.toFixed(2)}×${aim}`);
+  }
 } finally {
   await threads.close();
   await steps.close();

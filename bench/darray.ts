@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { addprocs, type DArray, distribute, everywhere, remotecallFetch, rmprocs, workers } from '../src/index.js';
 import { lifeStep, lifeStepSerial, randomBoard } from './darray/life.js';
 import { RawPeer } from './darray/raw-copy.js';
-import { type Row, report } from './report.js';
+import { type Row, report, resultPath } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -77,8 +77,8 @@ const haloTotal = async (): Promise<number> => {
     title: `DArray life_step vs serial, ${n}×${n}`,
     baseline: 'serial step',
     args: { n, generations, workers: np },
-    jsonPath: 'bench/results/darray-life.json',
-    svgPath: 'bench/results/darray-life.svg',
+    jsonPath: resultPath('darray-life.json'),
+    svgPath: resultPath('darray-life.svg'),
   });
 }
 
@@ -120,8 +120,8 @@ const haloTotal = async (): Promise<number> => {
     title: `distribute / toArray of ${values.mib} MiB vs raw Unix-socket copy`,
     baseline: 'raw socket upload',
     args: { mib: Number(values.mib), rounds, workers: np },
-    jsonPath: 'bench/results/darray-transfer.json',
-    svgPath: 'bench/results/darray-transfer.svg',
+    jsonPath: resultPath('darray-transfer.json'),
+    svgPath: resultPath('darray-transfer.svg'),
   });
   const mbps = (name: string): number => bytes / 1e6 / (summaries.find((s) => s.name === name)!.median / 1000);
   console.log(`distribute ${mbps('distribute').toFixed(0)} MB/s vs raw upload ${mbps('raw socket upload').toFixed(0)} MB/s: ${(mbps('distribute') / mbps('raw socket upload')).toFixed(2)}×`);

@@ -15,12 +15,10 @@
  *
  *   node dist/bench/ops.js [--sizes 1e7,1e8] [--runs 7] [--workers 2]
  */
-import { writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { add, addprocs, fill, rmprocs, SharedArray, sum, workers } from '../src/index.js';
 import { measure, type Version } from './advection/measure.js';
-import { machineInfo, summarize } from './report.js';
+import { summarize, writeResult } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -97,6 +95,4 @@ try {
 } finally {
   await rmprocs(workers());
 }
-const path = fileURLToPath(new URL('../../bench/results/ops.json', import.meta.url));
-await writeFile(path, `${JSON.stringify({ title: 'Native array operations vs JS loops vs the memory bound', date: new Date().toISOString(), machine: machineInfo(), args: { sizes, runs, workers: nw }, results }, null, 2)}\n`);
-console.log(`\nwrote ${path}`);
+await writeResult('ops', { title: 'Native array operations vs JS loops vs the memory bound', args: { sizes, runs, workers: nw }, results });

@@ -6,6 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 
 /** One version's timed runs, in milliseconds. */
@@ -33,6 +34,8 @@ export interface ReportOptions {
   args: Record<string, string | number | boolean>;
   jsonPath: string;
   svgPath: string;
+  /** More figures for the JSON record. */
+  extra?: Record<string, unknown>;
 }
 
 export function summarize(rows: Row[], baseline: string): Summary[] {
@@ -50,7 +53,7 @@ export async function report(rows: Row[], opts: ReportOptions): Promise<Summary[
   const summaries = summarize(rows, opts.baseline);
   const machine = machineInfo();
   console.log(formatTable(summaries, opts.baseline));
-  const record = { title: opts.title, date: new Date().toISOString(), machine, args: opts.args, baseline: opts.baseline, results: summaries };
+  const record = { title: opts.title, date: new Date().toISOString(), machine, args: opts.args, baseline: opts.baseline, results: summaries, ...opts.extra };
   await writeOut(opts.jsonPath, `${JSON.stringify(record, null, 2)}\n`);
   await writeOut(opts.svgPath, renderSvg(summaries, { ...opts, subtitle: subtitle(opts.args, machine) }));
   console.log(`wrote ${opts.jsonPath} and ${opts.svgPath}`);
@@ -173,7 +176,8 @@ function niceTicks(max: number): number[] {
   }
 }
 
-function median(xs: number[]): number {
+/** The median of the samples (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
   if (xs.length === 0) throw new Error('no samples');
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -195,4 +199,19 @@ function esc(s: string): string {
 async function writeOut(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, text);
+}
+
+/**
+ * Where a run's output goes: bench/results/ (ignored by git, so a run never dirties tracked files;
+ * reference runs are committed in bench/reference/).
+ */
+export function resultPath(file: string): string {
+  return fileURLToPath(new URL(`../../bench/results/${file}`, import.meta.url));
+}
+
+/** Write `bench/results/<name>.json`: the figures, with the machine and the moment they were measured on. */
+export async function writeResult(name: string, figures: Record<string, unknown>): Promise<void> {
+  const path = resultPath(`${name}.json`);
+  await writeOut(path, `${JSON.stringify({ name, date: new Date().toISOString(), machine: machineInfo(), ...figures }, null, 2)}\n`);
+  console.log(`wrote ${path}`);
 }

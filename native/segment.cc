@@ -21,6 +21,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -38,6 +39,9 @@ struct Mapping {
   // until the memory is released: `twin` is its base while `twinRef` holds its SharedArrayBuffer.
   void* twin;
   napi_ref twinRef;
+  // For segments mapped side by side in one range (MapParts): each one's length, in order. One
+  // munmap of the range releases them all, but a second mapping must be made part by part.
+  std::vector<size_t> parts;
 };
 
 // Marks the ArrayBuffers this file made, so that a buffer wrapped by anything else is never
@@ -89,8 +93,9 @@ void Finalize(napi_env env, void*, void* hint) {
 
 // Wrap [base + delta, base + delta + length) as exactly one external ArrayBuffer. On success the
 // ArrayBuffer owns the mapping; its finalizer munmaps unless unmap() already did.
-Napi::ArrayBuffer Expose(Napi::Env env, void* base, size_t maplen, size_t delta, size_t length, bool shared) {
-  Mapping* m = new Mapping{base, maplen, false, shared, nullptr, nullptr};
+Napi::ArrayBuffer Expose(Napi::Env env, void* base, size_t maplen, size_t delta, size_t length, bool shared,
+                         std::vector<size_t> parts = {}) {
+  Mapping* m = new Mapping{base, maplen, false, shared, nullptr, nullptr, std::move(parts)};
   void* data = static_cast<char*>(base) + delta;
   napi_value ab;
   napi_status status = napi_create_external_arraybuffer(env, data, length, Finalize, m, &ab);
@@ -127,12 +132,10 @@ uint64_t ShmFree() {
   return static_cast<uint64_t>(s.f_bavail) * s.f_frsize;
 }
 
-// create(size) -> { name, buffer, fd }: a new segment, reserved and mapped. Its name is unlinked
-// the moment it exists, so no crash of any process can ever leave it in /dev/shm; other processes
-// map it through the open descriptor (/proc/<pid>/fd/<fd>), which the caller closes once they have.
-Napi::Value Create(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  size_t size = SizeArg(info, 0, "size");
+// A new segment of `size` bytes, sized and reserved, its name unlinked the moment it exists (so
+// no crash of any process can ever leave it in /dev/shm): its open descriptor, through which other
+// processes map it (/proc/<pid>/fd/<fd>) until the caller closes it.
+int NewSegment(Napi::Env env, size_t size, std::string* nameOut) {
   if (size == 0) throw ErrnoError(env, EINVAL, "a shared memory segment cannot be empty");
 
   // Ask the filesystem first: tmpfs lets ftruncate succeed far beyond its size and would only
@@ -173,16 +176,76 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
     e.Set("free", Napi::Number::New(env, static_cast<double>(ShmFree())));
     throw e;
   }
+  if (nameOut != nullptr) *nameOut = name;
+  return fd;
+}
+
+// create(size) -> { name, buffer, fd }: a new segment (NewSegment), mapped here.
+Napi::Value Create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t size = SizeArg(info, 0, "size");
+  std::string name;
+  int fd = NewSegment(env, size, &name);
   void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (base == MAP_FAILED) {
     int err = errno;
-    throw fail(err, "cannot map shared memory segment");
+    close(fd);
+    throw ErrnoError(env, err, "cannot map shared memory segment");
   }
   Napi::Object result = Napi::Object::New(env);
   result.Set("name", Napi::String::New(env, name));
   result.Set("fd", Napi::Number::New(env, fd));
   result.Set("buffer", Expose(env, base, size, 0, size, true));
   return result;
+}
+
+// createPart(size) -> fd: a new segment (NewSegment) that this process does not map: one part
+// of an array whose parts its participants create side by side, each reserving its own in parallel.
+Napi::Value CreatePart(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Napi::Number::New(env, NewSegment(env, SizeArg(info, 0, "size"), nullptr));
+}
+
+// mapParts(fds, sizes) -> ArrayBuffer: segments mapped side by side in one range, read-write and
+// shared, so the array over them is one buffer. The range is reserved first (PROT_NONE, nothing
+// committed) and each part mapped over its place with MAP_FIXED; every part but the last must be
+// a whole number of pages.
+Napi::Value MapParts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray() || !info[1].IsArray()) throw Napi::TypeError::New(env, "mapParts expects (fds, sizes)");
+  Napi::Array fds = info[0].As<Napi::Array>();
+  Napi::Array sizes = info[1].As<Napi::Array>();
+  size_t n = fds.Length();
+  if (n == 0 || sizes.Length() != n) throw Napi::TypeError::New(env, "mapParts expects as many sizes as descriptors, at least one");
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  std::vector<size_t> parts(n);
+  size_t total = 0;
+  for (size_t i = 0; i < n; i++) {
+    Napi::Value v = sizes.Get(i);
+    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d > 0) || d != static_cast<double>(static_cast<uint64_t>(d))) throw Napi::TypeError::New(env, "mapParts: sizes must be positive integers");
+    parts[i] = static_cast<size_t>(d);
+    if (i + 1 < n && parts[i] % page != 0) throw Napi::TypeError::New(env, "mapParts: every part but the last must be whole pages");
+    total += parts[i];
+  }
+  void* base = mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (base == MAP_FAILED) {
+    int err = errno;
+    throw ErrnoError(env, err, "cannot reserve an address range for the shared array");
+  }
+  size_t offset = 0;
+  for (size_t i = 0; i < n; i++) {
+    Napi::Value v = fds.Get(i);
+    int fd = v.IsNumber() ? v.As<Napi::Number>().Int32Value() : -1;
+    void* at = static_cast<char*>(base) + offset;
+    if (fd < 0 || mmap(at, parts[i], PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+      int err = fd < 0 ? EBADF : errno;
+      munmap(base, total);
+      throw ErrnoError(env, err, "cannot map part of a shared array");
+    }
+    offset += parts[i];
+  }
+  return Expose(env, base, total, 0, total, true, std::move(parts));
 }
 
 // mapFd(fd, offset, length, writable) -> ArrayBuffer over a regular file. Read-only maps are
@@ -275,10 +338,32 @@ void UnmapTwin(void*, size_t, void* deleter_data) {
   delete t;
 }
 
+// A second mapping of the same pages (mremap with old_size 0 duplicates a shared mapping), never at
+// the buffer's address. Parts mapped side by side are duplicated one by one into a reserved range:
+// duplicating the whole range at once would map only the first part's file, past its end.
+void* TwinOf(const Mapping* m) {
+  if (m->parts.size() <= 1) return mremap(m->base, 0, m->maplen, MREMAP_MAYMOVE);
+  void* twin = mmap(nullptr, m->maplen, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (twin == MAP_FAILED) return MAP_FAILED;
+  size_t offset = 0;
+  for (size_t len : m->parts) {
+    void* from = static_cast<char*>(m->base) + offset;
+    void* to = static_cast<char*>(twin) + offset;
+    if (mremap(from, 0, len, MREMAP_MAYMOVE | MREMAP_FIXED, to) == MAP_FAILED) {
+      int err = errno;
+      munmap(twin, m->maplen);
+      errno = err;
+      return MAP_FAILED;
+    }
+    offset += len;
+  }
+  return twin;
+}
+
 // shareMapping(buffer) -> SharedArrayBuffer over the same memory, for worker threads: a
 // SharedArrayBuffer is posted to threads without a copy, an external ArrayBuffer is not. It gets a
-// mapping of its own (mremap with old_size 0 duplicates a shared mapping), never the buffer's
-// address, so no two buffers of the process share an address. Made once per mapping and kept
+// mapping of its own (TwinOf), never the buffer's address, so no two buffers of the process share
+// an address. Made once per mapping and kept
 // with it (see Mapping::twinRef). Only for "shared" mappings (see mappingKind).
 Napi::Value ShareMapping(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -293,7 +378,7 @@ Napi::Value ShareMapping(const Napi::CallbackInfo& info) {
   }
   Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
   size_t delta = static_cast<size_t>(static_cast<char*>(ab.Data()) - static_cast<char*>(m->base));
-  void* twin = mremap(m->base, 0, m->maplen, MREMAP_MAYMOVE);
+  void* twin = TwinOf(m);
   if (twin == MAP_FAILED) {
     int err = errno;
     throw ErrnoError(env, err, "cannot map the memory a second time for threads");
@@ -314,6 +399,8 @@ Napi::Value ShmFreeBytes(const Napi::CallbackInfo& info) {
 
 void InitSegments(Napi::Env env, Napi::Object exports) {
   exports.Set("create", Napi::Function::New(env, Create));
+  exports.Set("createPart", Napi::Function::New(env, CreatePart));
+  exports.Set("mapParts", Napi::Function::New(env, MapParts));
   exports.Set("mapFd", Napi::Function::New(env, MapFd));
   exports.Set("reserveFile", Napi::Function::New(env, ReserveFile));
   exports.Set("unmap", Napi::Function::New(env, Unmap));

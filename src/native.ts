@@ -19,6 +19,10 @@ export interface NativeSegments {
    * `fd` stays open so other processes can map it (/proc/<pid>/fd/<fd>) until the caller closes it.
    */
   create(size: number): { name: string; fd: number; buffer: ArrayBuffer };
+  /** A new segment as `create` makes it, not mapped here: its open descriptor, for the caller to share and then close. */
+  createPart(size: number): number;
+  /** Segments (open descriptors, their sizes; every size but the last whole pages) mapped side by side as one buffer. */
+  mapParts(fds: number[], sizes: number[]): ArrayBuffer;
   /** Map `length` bytes of an open file from byte `offset`; read-only maps are private copies. */
   mapFd(fd: number, offset: number, length: number, writable: boolean): ArrayBuffer;
   /**

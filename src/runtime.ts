@@ -28,9 +28,11 @@ import { dropClient } from './refs/store.js';
 import { createDispatcher } from './remote/dispatch.js';
 import { loadModule } from './remote/everywhere.js';
 import { configureFunctionNames } from './remote/function-names.js';
-import { dropPeerFunctions, forgetFunctions, functionCodec } from './remote/function-shipping.js';
+import { functionCodec } from './remote/function-shipping.js';
 import { interruptCalls, serveCall } from './remote/serve.js';
+import { dropPeerShipped, forgetReceived } from './remote/shipped.js';
 import { attachSharedArray, forgetArraysOf, releaseSharedArray } from './shared/family.js';
+import { createSharedPart, stopSharingParts } from './shared/parts.js';
 import { sharedArrayHandleType } from './shared/shared-array-handle.js';
 import { sharedArrayViewHandleType } from './shared/view-handle.js';
 import { barrierHandleType } from './threads/barrier-handle.js';
@@ -44,7 +46,7 @@ import { failRequestsTo, settleRequest } from './transport/requests.js';
 //    in) and the runtime's internal functions.
 configureFunctionNames({
   scope: api as unknown as Record<string, unknown>,
-  internals: { loadModule, runBatch, runRangeChunk, runArrayChunk, attachSharedArray, ...opsInternals },
+  internals: { loadModule, runBatch, runRangeChunk, runArrayChunk, attachSharedArray, createSharedPart, stopSharingParts, ...opsInternals },
 });
 
 // 2. Classes that travel as handles (references to something that stays where it is), and how
@@ -64,7 +66,7 @@ const dispatch = createDispatcher({
   owner: serveOwnerCall,
   result: (_from, m) => settleRequest(m.reqId, m.ok, m.value),
   clients: (_from, m) => applyClientDeltas(m.deltas),
-  forget: (from, m) => forgetFunctions(from, m.fnIds),
+  forget: (from, m) => forgetReceived(from, m.fnIds),
   interrupt: (_from, m) => void interruptCalls(m.id),
   join: workerControl.join,
   peers: workerControl.peers,
@@ -84,7 +86,7 @@ function peerLost(pid: number, _error: Error | null, gone: boolean): void {
   failRequestsTo(pid, () => new ProcessExitedException(pid));
   if (!gone) return;
   dropClient(pid);
-  dropPeerFunctions(pid);
+  dropPeerShipped(pid);
   forgetArraysOf(pid);
   dropBlocksOf(pid);
   if (myid() === 1) masterLostWorker(pid);

@@ -2,10 +2,11 @@
 // cancels that call (core/call-scope.ts): a cancelled call's code never runs again, so nothing
 // other callers need may wait on it. On one worker: a Future it owns fetched by a call that is then
 // interrupted; a Channel whose waiting taker or putter is interrupted; a WorkerPool (and pmap over
-// it) whose worker was taken by a call that is interrupted while it holds it.
+// it) whose worker was taken by a call that is interrupted while it holds it, or while its batch
+// runs there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
-import { dialAndWait, fetchAgain, fetchShared, makeShared, newChannel, pmapGated, poolGated, poolWho, putShared, putValue, spinAfterSaying, takeShared, takeValue, whoIs } from './fixtures/interrupt-shared.mjs';
+import { dialAndWait, fetchAgain, fetchShared, makeShared, newChannel, pmapBatchGated, pmapGated, poolGated, poolWho, putShared, putValue, spinAfterSaying, takeShared, takeValue, whoIs } from './fixtures/interrupt-shared.mjs';
 import { removeAllWorkers } from './helpers/cluster.js';
 
 const { addprocs, everywhere, interrupt, remotecallFetch, RemoteChannel, Channel, take, put, isready } = sa;
@@ -102,6 +103,15 @@ describe('after an interrupt, what the cancelled call shared still serves the ot
   it('pmap interrupted while it holds a pool worker (pulling its items) gives it back', async () => {
     const gate = await channel<number>();
     const log = await interruptWhileWaiting(pmapGated, 'pulling', gate);
+    expect(await remotecallFetch(poolWho, w)).toBe(v);
+    expect(await isready(log)).toBe(false);
+    gate.finalize();
+  });
+
+  it("pmap interrupted while its batch runs on the pool's worker: the worker goes back when the batch ends", async () => {
+    const gate = await channel<number>();
+    const log = await interruptWhileWaiting(pmapBatchGated, 'in a batch', gate);
+    await put(gate, 1); // the batch ends now; its results settle for a call that is gone
     expect(await remotecallFetch(poolWho, w)).toBe(v);
     expect(await isready(log)).toBe(false);
     gate.finalize();

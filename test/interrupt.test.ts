@@ -12,7 +12,7 @@ import { spinAfterMarking } from './fixtures/runtime-loop.mjs';
 import { removeAllWorkers } from './helpers/cluster.js';
 import { waitFor } from './helpers/wait.js';
 
-const { addprocs, myid, remotecall, remotecallFetch, interrupt, everywhere, RemoteException, RemoteChannel, Channel, put, take } = sa;
+const { addprocs, capture, myid, pmap, range, remotecall, remotecallFetch, interrupt, everywhere, RemoteException, RemoteChannel, Channel, put, take } = sa;
 
 const tmp = mkdtempSync(join(tmpdir(), 'sa-interrupt-'));
 let w = 0;
@@ -201,6 +201,27 @@ describe('interrupt', () => {
     // Node aborts a worker whose async context stack is off; this one answers, with contexts right.
     expect(await remotecallFetch(contextAcrossAwait, w)).toBe('later');
     await serves(w);
+    c.finalize();
+  });
+
+  it('stops a pmap batch spinning on a worker: pmap rejects as interrupted, and the next pmap has every worker', async () => {
+    const c = await RemoteChannel.create<number>(() => new Channel<number>(1));
+    const mapping = pmap(
+      capture({ c }, async (x: number) => {
+        if (x === 5) {
+          await put(c, myid());
+          for (;;);
+        }
+        return x;
+      }),
+      range(0, 40),
+      { batchSize: 8 },
+    );
+    const pid = await take(c);
+    await interrupt(pid);
+    await interrupted(mapping, pid);
+    const seen = new Set(await pmap(() => myid(), range(0, 200), { batchSize: 1 }));
+    expect([...seen].sort()).toEqual([w, v].sort());
     c.finalize();
   });
 

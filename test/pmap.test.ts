@@ -61,6 +61,26 @@ describe('results in input order', () => {
     }, [1, 2, 3], { batchSize: 2 })).toEqual([1.5, 2.5, 3.5]);
   });
 
+  it('numbers come back exactly (-0, NaN), mixed values as they are, over arrays and stepped ranges', async () => {
+    const xs = [...range(0, 3000)].map((k) => (k % 7 === 0 ? -0 : k % 11 === 0 ? Number.NaN : k / 3));
+    const out = await pmap((x: number) => x, xs);
+    expect(out.length).toBe(xs.length);
+    expect(out.every((y, k) => Object.is(y, xs[k]))).toBe(true);
+    const mixed = await pmap((x: number) => (x % 1000 === 999 ? `s${x}` : x % 1500 === 0 ? [x] : x), range(0, 3000));
+    expect(mixed).toEqual([...range(0, 3000)].map((x) => (x % 1000 === 999 ? `s${x}` : x % 1500 === 0 ? [x] : x)));
+    expect(await pmap((x: number) => x * 2, range(5000, 2, -3))).toEqual([...range(5000, 2, -3)].map((x) => x * 2));
+    // Failed items among packed numbers take onError's value, in place.
+    const withErrors = await pmap(
+      (x: number) => {
+        if (x % 500 === 3) throw new Error(`bad ${x}`);
+        return x;
+      },
+      range(0, 3000),
+      { onError: () => -1 },
+    );
+    expect(withErrors).toEqual([...range(0, 3000)].map((x) => (x % 500 === 3 ? -1 : x)));
+  });
+
   it('spreads work over every worker', async () => {
     const pids = await pmap(() => myid(), range(0, 100));
     expect(new Set(pids).size).toBe(nworkers());

@@ -8,6 +8,7 @@ import * as sa from 'sharedarrays';
 import { removeAllWorkers } from './helpers/cluster.js';
 import { workerInfo } from '../dist/src/core/process-table.js';
 import { initiateHandshake } from '../dist/src/transport/handshake.js';
+import { functionRef } from '../dist/src/remote/function-shipping.js';
 import { encodeMsg } from '../dist/src/transport/messages.js';
 import { EMPTY_PAYLOAD } from '../dist/src/transport/payload.js';
 import { packageVersion } from '../dist/src/core/version.js';
@@ -26,15 +27,10 @@ const CALL_DO = 3; // CallMode.Do (a const enum, so not in the compiled JavaScri
 
 /** A call frame that would set a global on the worker if it ever ran. */
 function evilFrame(tag: string): Buffer {
-  return encodeMsg({
-    kind: 'call',
-    reqId: 1,
-    mode: CALL_DO,
-    rr: null,
-    fnId: 424242,
-    fnDef: { kind: 'src', src: `() => { globalThis.pwned = ${JSON.stringify(tag)}; }`, envNames: [], env: null, envSrc: [] },
-    args: EMPTY_PAYLOAD,
-  } as never);
+  // The function as it would travel: its source and what it does, defined in the call.
+  const evil = new Function(`return () => { globalThis.pwned = ${JSON.stringify(tag)}; };`)() as Function;
+  const { fnId, fnDef } = functionRef(evil, 424242, []);
+  return encodeMsg({ kind: 'call', reqId: 1, mode: CALL_DO, rr: null, fnId, fnDef, args: EMPTY_PAYLOAD } as never);
 }
 
 async function connect(): Promise<net.Socket> {

@@ -1,6 +1,7 @@
 import v8 from 'node:v8';
 import { addprocs, myid, remotecallFetch, rmprocs, workers } from '../../src/index.js';
 import { workerInfo } from '../../src/core/process-table.js';
+import { functionRef } from '../../src/remote/function-shipping.js';
 import { encodeMsg, type Msg } from '../../src/transport/messages.js';
 import { EMPTY_PAYLOAD, PayloadKind } from '../../src/transport/payload.js';
 import type { FakePeer } from '../../test/helpers/fake-peer.mjs';
@@ -47,6 +48,15 @@ const { fakePeer } = (await import(new URL('../../../test/helpers/fake-peer.mjs'
 const numbers = (xs: number[]): { kind: PayloadKind; bytes: Uint8Array } => ({ kind: PayloadKind.Numbers, bytes: new Uint8Array(new Float64Array(xs).buffer) });
 const serialized = (v: unknown): { kind: PayloadKind; bytes: Uint8Array } => ({ kind: PayloadKind.V8, bytes: new Uint8Array(v8.serialize(v)) });
 
+/**
+ * Calls' functions as the runtime encodes them (each the call's target: kept by the worker under
+ * its id). Never noted as held by anyone (their hand-overs are dropped), so every call defines its
+ * function again; with five functions the worker's tables stay small.
+ */
+const fuzzFunctions: Function[] = [(x: number) => x + 1, (x: number) => x * 2, (x: number) => -x, (x: number) => [x], (x: number) => ({ x })];
+const definitions = fuzzFunctions.map((f) => functionRef(f, 0, []));
+const sqrt = functionRef(Math.sqrt, 0, []);
+
 /** A well-formed message of a random kind. Function ids stay few, so the worker's tables stay small. */
 function message(r: Random, from: number): Msg {
   const host = { key: 'fuzz', name: 'fuzz' };
@@ -54,12 +64,14 @@ function message(r: Random, from: number): Msg {
   const id = between(r, 0, 1 << 30);
   const rr = { whence: between(r, 0, 6), id: between(r, 0, 6) };
   switch (between(r, 0, 14)) {
-    case 0:
-      return { kind: 'call', reqId: id, mode: 0, rr: null, fnId: between(r, 1, 5), fnDef: { kind: 'src', src: '(x) => x + 1', envNames: [], env: null, envSrc: [] }, args: serialized([r()]) };
+    case 0: {
+      const d = definitions[between(r, 0, definitions.length)]!;
+      return { kind: 'call', reqId: id, mode: 0, rr: null, fnId: d.fnId, fnDef: d.fnDef, args: serialized([r()]) };
+    }
     case 1:
-      return { kind: 'call', reqId: 0, mode: 3, rr: null, fnId: between(r, 1, 5), fnDef: null, args: numbers([r()]) };
+      return { kind: 'call', reqId: 0, mode: 3, rr: null, fnId: definitions[between(r, 0, definitions.length)]!.fnId, fnDef: null, args: numbers([r()]) };
     case 2:
-      return { kind: 'call', reqId: id, mode: 0, rr: null, fnId: 6, fnDef: { kind: 'pkg', path: 'Math.sqrt' }, args: numbers([r() * 100]) };
+      return { kind: 'call', reqId: id, mode: 0, rr: null, fnId: sqrt.fnId, fnDef: sqrt.fnDef, args: numbers([r() * 100]) };
     case 3:
       return { kind: 'result', reqId: id, ok: r() < 0.5, value: serialized({ a: r() }) };
     case 4:

@@ -1,15 +1,18 @@
+import { codeOf } from '../remote/function-source.js';
+
 /**
  * What a worker runs for its chunk of a `distributed` loop (internal functions: they travel by name): the body over every index (or item)
  * of the chunk, reduced locally, in one call.
  *
- * The loop is compiled afresh (new Function) for each body's source text: a compiled function of
- * its own has its own type feedback, so V8 sees one body and one reducer at the call sites and
- * can inline them, which a single shared loop called with many different bodies would prevent.
- * Keyed by source rather than by function object, so a loop body shipped anew at every step of
- * an outer loop (the seed's `@distributed` per time step: new captured values, same code) reuses
- * one warm loop instead of compiling and optimising a new one each step. Bodies that return
- * promises are awaited one after another.
+ * The loop is compiled afresh (new Function) for each body's code: a compiled function of its
+ * own has its own type feedback, so V8 sees one body and one reducer at the call sites and can
+ * inline them, which a single shared loop called with many different bodies would prevent. Keyed
+ * by code (the text the body was compiled from, or its source) rather than by function object, so
+ * a loop body shipped anew at every step of an outer loop (the seed's `@distributed` per time
+ * step: new captured values, same code) reuses one warm loop instead of compiling and optimising
+ * a new one each step. Bodies that return promises are awaited one after another.
  */
+
 type Body = (x: unknown) => unknown;
 type Reducer = (a: unknown, b: unknown) => unknown;
 type Loop = (body: Body, reducer: Reducer | null, start: number, step: number, n: number, items: readonly unknown[] | null, rest: typeof finishAsync) => unknown;
@@ -63,15 +66,15 @@ function loopSource(overItems: boolean, reduce: boolean): string {
 `;
 }
 
-/** Per body source, its four loop variants (index: overItems * 2 + reduce); bounded. */
-const loops = new Map<string, (Loop | undefined)[]>();
+/** Per body code, its four loop variants (index: overItems * 2 + reduce); bounded. */
+const loops = new Map<object | string, (Loop | undefined)[]>();
 const MAX_LOOPS = 256;
 
 function loopFor(body: Body, overItems: boolean, reduce: boolean): Loop {
-  const key = Function.prototype.toString.call(body);
+  const key = codeOf(body) ?? Function.prototype.toString.call(body);
   let variants = loops.get(key);
   if (!variants) {
-    if (loops.size >= MAX_LOOPS) loops.delete(loops.keys().next().value as string);
+    if (loops.size >= MAX_LOOPS) loops.delete(loops.keys().next().value as object | string);
     loops.set(key, (variants = []));
   }
   const slot = (overItems ? 2 : 0) + (reduce ? 1 : 0);

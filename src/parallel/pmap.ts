@@ -6,7 +6,8 @@ import { remotecallFetch } from '../remote/calls.js';
 import { capture } from '../remote/capture.js';
 import { assertShippable } from '../remote/function-shipping.js';
 import { BatchSizer } from './batch-size.js';
-import { runBatch, type Outcome } from './batch-runner.js';
+import { type BatchItems, type BatchOutcome, runBatch } from './batch-runner.js';
+import { type ItemSource, itemOf, itemSource, listed, type Stretch } from './pmap-items.js';
 import { CachingPool, WorkerPool } from './pool.js';
 import { progressSink, type ProgressCallback } from './progress.js';
 
@@ -59,9 +60,8 @@ export interface PmapOptions<R = unknown> {
   progress?: boolean;
 }
 
-type Result = { ok: true; value: unknown } | { ok: false; error: Error };
-/** Runs a batch on a slot (a worker pid, or a local lane). */
-type Executor = (slot: number, items: unknown[]) => Promise<Result[]>;
+/** Runs a batch on a slot (a worker pid, or a local lane): the values, and the failures by position. */
+type Executor = (slot: number, items: Stretch) => Promise<BatchOutcome<Error>>;
 
 interface Slots {
   take(opts: { avoid?: number }): Promise<number>;
@@ -69,6 +69,7 @@ interface Slots {
   size(): number;
 }
 
+/** An item that failed and waits to be tried again. */
 interface Item {
   index: number;
   value: unknown;
@@ -76,11 +77,20 @@ interface Item {
   avoid: number;
 }
 
+/** A batch in flight: consecutive items of the input from `first`, or items being retried. */
+interface Batch {
+  items: Stretch;
+  first: number;
+  retried: Item[] | null;
+}
+
 /**
  * Julia's pmap: `f` over `items` on the pool's workers, results in input order. Scheduling is
  * dynamic: a worker gets its next batch as soon as it hands back the last one, so uneven work
  * balances. Items are pulled from the input only when a worker is free, so an async iterable is
- * consumed with a bounded number of items in flight.
+ * consumed with a bounded number of items in flight. A batch costs little per item: an array is
+ * sliced and a range is sent as its bounds (pmap-items.ts), numbers cross as their bytes both ways
+ * (batch-runner.ts), and results, counts and progress are updated once per batch.
  *
  * A failed item is retried (with `retryDelays`, on another worker where possible — also when its
  * worker died); once retries are exhausted `onError` supplies its value; otherwise the first
@@ -100,7 +110,7 @@ export async function pmap<T, R>(
   const pool = opts.pool ?? new CachingPool(workers());
   const slots: Slots = local ? localSlots(opts.distributed === false ? nworkers() : 1) : poolSlots(pool);
   const exec = local ? localExecutor(f as (x: unknown) => unknown) : remoteExecutor(f as (x: unknown) => unknown, pool);
-  return schedule(items, slots, exec, opts) as Promise<Awaited<R>[]>;
+  return schedule(itemSource(items as Iterable<unknown> | AsyncIterable<unknown>), slots, exec, opts) as Promise<Awaited<R>[]>;
 }
 
 function validate(items: unknown, opts: PmapOptions): void {
@@ -146,16 +156,24 @@ function localSlots(n: number): Slots {
 
 function localExecutor(f: (x: unknown) => unknown): Executor {
   return async (_slot, items) => {
-    const out: Result[] = [];
-    for (const x of items) {
+    const values: unknown[] = [];
+    let failures: [number, Error][] | null = null;
+    for (let k = 0; k < items.n; k++) {
       try {
-        out.push({ ok: true, value: await f(x) });
+        values.push(await f(itemOf(items, k)));
       } catch (e) {
-        out.push({ ok: false, error: e instanceof Error ? e : new Error(String(e)) });
+        values.push(undefined);
+        (failures ??= []).push([k, e instanceof Error ? e : new Error(String(e))]);
       }
     }
-    return out;
+    return [values, failures];
   };
+}
+
+/** Listed numbers cross as their bytes (a batch of 8192 numbers: one copy each way instead of 8192 values). */
+function packed(values: readonly unknown[]): readonly unknown[] | Float64Array {
+  for (let k = 0; k < values.length; k++) if (typeof values[k] !== 'number') return values;
+  return Float64Array.from(values as number[]);
 }
 
 function remoteExecutor(f: (x: unknown) => unknown, pool: WorkerPool): Executor {
@@ -164,50 +182,33 @@ function remoteExecutor(f: (x: unknown) => unknown, pool: WorkerPool): Executor 
   // may be renamed by whatever compiled this module (vitest turns `runBatch` into
   // `__vite_ssr_import_N__.runBatch`), and that name exists on no worker.
   const run = runBatch;
-  const runner = capture({ f, run }, (batch: unknown[]) => run(f, batch));
+  const runner = capture({ f, run }, (items: BatchItems, start: number, step: number, n: number) => run(f, items, start, step, n));
   if (pool instanceof CachingPool) {
     // clear() must release the user's f (and what it captured) as well as the runner around it.
     pool.noteShipped(runner);
     pool.noteShipped(f);
   }
-  return async (pid, items) => {
-    const outcomes = (await remotecallFetch(runner, pid, items)) as Outcome[];
-    // asRemote: a ProcessExitedException met inside f stays unwrapped, as everywhere else.
-    return outcomes.map((o) => (o[0] ? { ok: true, value: o[1] } : { ok: false, error: asRemote(pid, o[1]) }));
-  };
+  // A batch once sent is the pool's work, not the caller's: its answer is read as part of no call
+  // (core/call-scope.ts). Read as part of the call running this pmap, it would never be read once an
+  // interrupt cancelled that call, and the worker would never go back to the pool.
+  return (pid, s) =>
+    detached(() => {
+      const items = s.values === null ? null : packed(s.values);
+      return (remotecallFetch(runner, pid, items, s.start, s.step, s.n) as Promise<BatchOutcome>).then(([values, failures]): BatchOutcome<Error> => [
+        values,
+        // asRemote: a ProcessExitedException met inside f stays unwrapped, as everywhere else.
+        failures === null ? null : failures.map(([k, e]) => [k, asRemote(pid, e)] as [number, Error]),
+      ]);
+    });
 }
 
-function totalOf(items: unknown): number | undefined {
-  if (typeof items === 'string') return items.length;
-  const o = items as { length?: unknown; size?: unknown };
-  if (typeof o.length === 'number') return o.length;
-  if (typeof o.size === 'number') return o.size;
-  return undefined;
-}
-
-/** Pull items one batch at a time from a sync or async iterable. */
-function puller(items: Iterable<unknown> | AsyncIterable<unknown>): (max: number) => Promise<unknown[]> {
-  const it: Iterator<unknown> | AsyncIterator<unknown> =
-    typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
-      ? (items as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-      : (items as Iterable<unknown>)[Symbol.iterator]();
-  let done = false;
-  return async (max) => {
-    const out: unknown[] = [];
-    while (!done && out.length < max) {
-      const r = await it.next();
-      if (r.done) done = true;
-      else out.push(r.value);
-    }
-    return out;
-  };
-}
-
-async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots: Slots, exec: Executor, opts: PmapOptions): Promise<unknown[]> {
-  const total = totalOf(items);
-  const pull = puller(items);
+async function schedule(source: ItemSource, slots: Slots, exec: Executor, opts: PmapOptions): Promise<unknown[]> {
+  const total = source.total;
   const sizer = new BatchSizer(typeof opts.batchSize === 'number' ? opts.batchSize : null, Math.max(1, slots.size()));
   const progress = progressSink(opts.onProgress, opts.progress, 'pmap');
+  // Grown by pushing (see place): batches finish out of order, and writing far past the end of an
+  // array, or sizing it up front with new Array(n) for a large n, makes V8 store it as a slow
+  // dictionary, for this loop and for the caller who reads the results.
   const results: unknown[] = [];
   const retries: Item[] = [];
   const inflight = new Set<Promise<void>>();
@@ -245,10 +246,14 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
     slots.put(slot);
   };
 
-  const settle = (item: Item, r: Result, slot: number): void => {
-    if (r.ok) {
-      results[item.index] = r.value;
-    } else if (canRetry(item, r.error, slot)) {
+  const place = (index: number, value: unknown): void => {
+    while (results.length < index) results.push(undefined);
+    results[index] = value;
+  };
+
+  /** One item failed (on `slot`): retried later, replaced by onError's value, or the end of the map. Its count in `done` when settled. */
+  const settleFailure = (item: Item, error: Error, slot: number): number => {
+    if (canRetry(item, error, slot)) {
       const delay = opts.retryDelays![item.attempt]!;
       item.attempt++;
       item.avoid = slot;
@@ -257,18 +262,47 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
         retries.push(item);
       });
       waiting.add(later);
-      return;
-    } else if (opts.onError) {
-      try {
-        results[item.index] = opts.onError(r.error);
-      } catch (e) {
-        return fail(e as Error);
-      }
-    } else {
-      return fail(r.error);
+      return 0;
     }
-    done++;
-    progress.update(done, total);
+    if (!opts.onError) {
+      fail(error);
+      return 0;
+    }
+    try {
+      place(item.index, opts.onError(error));
+    } catch (e) {
+      fail(e as Error);
+      return 0;
+    }
+    return 1;
+  };
+
+  const itemAt = (b: Batch, k: number): Item => b.retried?.[k] ?? { index: b.first + k, value: itemOf(b.items, k), attempt: 0, avoid: 0 };
+
+  const settle = (b: Batch, [values, failures]: BatchOutcome<Error>, slot: number): void => {
+    const n = b.items.n;
+    let settled = 0;
+    if (failures === null && b.retried === null) {
+      // The common case: every item of a stretch succeeded.
+      const first = b.first;
+      place(first + n - 1, undefined);
+      for (let k = 0; k < n; k++) results[first + k] = values[k];
+      settled = n;
+    } else {
+      let f = 0;
+      for (let k = 0; k < n; k++) {
+        if (failures !== null && f < failures.length && failures[f]![0] === k) {
+          settled += settleFailure(itemAt(b, k), failures[f++]![1], slot);
+        } else {
+          place(itemAt(b, k).index, values[k]);
+          settled++;
+        }
+      }
+    }
+    if (settled > 0) {
+      done += settled;
+      progress.update(done, total);
+    }
   };
 
   const canRetry = (item: Item, e: Error, pid: number): boolean => {
@@ -292,25 +326,27 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
     return out;
   };
 
-  const launch = (slot: number, batch: Item[]): void => {
+  const launch = (slot: number, b: Batch): void => {
     const t0 = performance.now();
     held.delete(slot);
-    const running = exec(
-      slot,
-      batch.map((b) => b.value),
-    );
+    const running = exec(slot, b.items);
     const p: Promise<void> = detached(() =>
       running
         .then(
-          (rs) => {
-            sizer.observe(batch.length, performance.now() - t0);
+          (outcome) => {
+            sizer.observe(b.items.n, performance.now() - t0);
             slots.put(slot);
-            for (const [k, r] of rs.entries()) settle(batch[k]!, r, slot);
+            settle(b, outcome, slot);
           },
           (e: unknown) => {
             // The whole batch failed: the worker died, or the items could not be sent.
             slots.put(slot);
-            for (const b of batch) settle(b, { ok: false, error: e as Error }, slot);
+            let settled = 0;
+            for (let k = 0; k < b.items.n; k++) settled += settleFailure(itemAt(b, k), e as Error, slot);
+            if (settled > 0) {
+              done += settled;
+              progress.update(done, total);
+            }
           },
         )
         .finally(() => inflight.delete(p)),
@@ -338,25 +374,31 @@ async function schedule(items: Iterable<unknown> | AsyncIterable<unknown>, slots
         break;
       }
       const size = sizer.next(total === undefined ? undefined : total - nextIndex + retries.length);
-      const batch = retriesFor(slot, size);
-      if (batch.length < size && !sourceDone) {
-        let values: unknown[];
-        try {
-          values = await pull(size - batch.length);
-        } catch (e) {
-          // The input itself failed: give the worker back, and stop as for a failed item.
-          putBack(slot);
-          fail(e as Error);
-          break;
-        }
-        if (values.length < size - batch.length) sourceDone = true;
-        for (const value of values) batch.push({ index: nextIndex++, value, attempt: 0, avoid: 0 });
+      const retried = retriesFor(slot, size);
+      if (retried.length > 0) {
+        launch(slot, { items: listed(retried.map((it) => it.value)), first: -1, retried });
+        continue;
       }
-      if (batch.length === 0) {
+      if (sourceDone) {
         putBack(slot);
         continue;
       }
-      launch(slot, batch);
+      let items: Stretch;
+      try {
+        items = await source.take(size);
+      } catch (e) {
+        // The input itself failed: give the worker back, and stop as for a failed item.
+        putBack(slot);
+        fail(e as Error);
+        break;
+      }
+      if (items.n < size) sourceDone = true;
+      if (items.n === 0) {
+        putBack(slot);
+        continue;
+      }
+      launch(slot, { items, first: nextIndex, retried: null });
+      nextIndex += items.n;
     }
     await Promise.allSettled(inflight);
   } finally {

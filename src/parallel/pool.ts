@@ -4,7 +4,7 @@ import { myid } from '../core/identity.js';
 import { hasExited, workerInfo, workerPids } from '../core/process-table.js';
 import { readDone, readValue } from '../refs/replies.js';
 import { remotecallFetch } from '../remote/calls.js';
-import { forgetSentFunctions } from '../remote/function-shipping.js';
+import { forgetShippedNow } from '../remote/shipped.js';
 import type { HandleType } from '../transport/codec.js';
 import type { RRID } from '../transport/messages.js';
 import { callOn } from '../transport/owner-calls.js';
@@ -214,7 +214,7 @@ export class CachingPool extends WorkerPool {
 
   /** Make the workers drop the functions shipped through this pool. */
   clear(): void {
-    forgetSentFunctions([...this.#shipped]);
+    forgetShippedNow([...this.#shipped]);
     this.#shipped.clear();
   }
 }
@@ -285,4 +285,5 @@ export const workerPoolHandleType: HandleType<WorkerPool> = {
     const { owner, id, members } = d as { owner: number; id: number; members: number[] | null };
     return id === 0 && owner === 1 && myid() !== 1 ? defaultWorkerPool() : WorkerPool.remote(owner, id, members ?? null);
   },
+  referable: true,
 };

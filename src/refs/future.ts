@@ -172,6 +172,7 @@ export const futureHandleType: HandleType<Future> = {
   encode: (f) => Future.encodeHandle(f),
   handOver: (f, ctx) => Future.handOver(f, ctx),
   decode: (d) => Future.decodeHandle(d as RefRecord & { value?: [unknown] }),
+  referable: true,
 };
 
 function futureSetError(): Error {

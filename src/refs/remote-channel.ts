@@ -129,4 +129,5 @@ export const remoteChannelHandleType: HandleType<RemoteChannel> = {
   encode: (rc) => RemoteChannel.encodeHandle(rc),
   handOver: (rc, ctx) => RemoteChannel.handOver(rc, ctx.peer),
   decode: (d) => RemoteChannel.decodeHandle(d as RefRecord),
+  referable: true,
 };

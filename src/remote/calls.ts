@@ -7,7 +7,7 @@ import { newRRID } from '../refs/rrid.js';
 import { changeClients, futureEntry, settleFuture } from '../refs/store.js';
 import { encodeArgs, type HandOvers } from '../transport/codec.js';
 import { send } from '../transport/connections.js';
-import { CallMode, type FnDef } from '../transport/messages.js';
+import { CallMode } from '../transport/messages.js';
 import type { Payload } from '../transport/payload.js';
 import { nextRequestId, request } from '../transport/requests.js';
 import { assertShippable, functionRef } from './function-shipping.js';
@@ -38,15 +38,15 @@ function checkPid(pid: unknown, what: string): asserts pid is number {
 }
 
 /**
- * A call's function and arguments for `pid`. Handles among them are counted as handed over only
- * once both have encoded: a call that cannot be sent leaves every reference count as it was.
+ * A call's function and arguments for `pid`, and the hand-overs of handles among them, which the
+ * message's send applies once the whole message has encoded: a call that cannot be sent leaves
+ * every reference count (and what the peer is believed to hold) as it was.
  */
-function encodeCall(f: Function, pid: number, args: readonly unknown[]): { payload: Payload; fnId: number; fnDef: FnDef | null } {
+function encodeCall(f: Function, pid: number, args: readonly unknown[]): { payload: Payload; fnId: number; fnDef: Payload | null; handOvers: HandOvers } {
   const handOvers: HandOvers = [];
   const payload = encodeArgs(args, { peer: pid }, 'args', handOvers);
   const { fnId, fnDef } = functionRef(f, pid, handOvers);
-  for (const h of handOvers) h();
-  return { payload, fnId, fnDef };
+  return { payload, fnId, fnDef, handOvers };
 }
 
 /** Run `f(...args)` here as a new task, settling the local Future entry. */
@@ -83,8 +83,8 @@ export function remotecall<F extends Fn>(f: F, pid: number, ...args: Parameters<
     runLocal(f, args, rr);
     return Future.forCall(pid, rr);
   }
-  const { payload, fnId, fnDef } = encodeCall(f, pid, args);
-  send(pid, { kind: 'call', reqId: 0, mode: CallMode.Store, rr, fnId, fnDef, args: payload });
+  const { payload, fnId, fnDef, handOvers } = encodeCall(f, pid, args);
+  send(pid, { kind: 'call', reqId: 0, mode: CallMode.Store, rr, fnId, fnDef, args: payload }, handOvers);
   return Future.forCall(pid, rr);
 }
 
@@ -99,9 +99,9 @@ export function remotecallFetch<F extends Fn>(f: F, pid: number, ...args: Parame
     checkPid(pid, 'remotecallFetch');
     assertShippable(f);
     if (pid === myid()) return fetchLocal(f, pid, args);
-    const { payload, fnId, fnDef } = encodeCall(f, pid, args);
+    const { payload, fnId, fnDef, handOvers } = encodeCall(f, pid, args);
     const msg = { kind: 'call', reqId: nextRequestId(), mode: CallMode.Fetch, rr: null, fnId, fnDef, args: payload } as const;
-    return request(pid, msg, readValue) as Promise<Result<F>>;
+    return request(pid, msg, readValue, true, handOvers) as Promise<Result<F>>;
   } catch (e) {
     return Promise.reject(e);
   }
@@ -125,10 +125,10 @@ export async function remotecallWait<F extends Fn>(f: F, pid: number, ...args: P
   checkPid(pid, 'remotecallWait');
   assertShippable(f);
   if (pid === myid()) return remotecall(f, pid, ...args).wait();
-  const { payload, fnId, fnDef } = encodeCall(f, pid, args);
+  const { payload, fnId, fnDef, handOvers } = encodeCall(f, pid, args);
   const rr = newRRID();
   const fut = Future.forCall<Result<F>>(pid, rr);
-  await request(pid, { kind: 'call', reqId: nextRequestId(), mode: CallMode.Wait, rr, fnId, fnDef, args: payload }, readDone);
+  await request(pid, { kind: 'call', reqId: nextRequestId(), mode: CallMode.Wait, rr, fnId, fnDef, args: payload }, readDone, true, handOvers);
   return fut;
 }
 
@@ -147,8 +147,8 @@ export function remoteDo<F extends Fn>(f: F, pid: number, ...args: Parameters<F>
     });
     return;
   }
-  const { payload, fnId, fnDef } = encodeCall(f, pid, args);
-  send(pid, { kind: 'call', reqId: 0, mode: CallMode.Do, rr: null, fnId, fnDef, args: payload });
+  const { payload, fnId, fnDef, handOvers } = encodeCall(f, pid, args);
+  send(pid, { kind: 'call', reqId: 0, mode: CallMode.Do, rr: null, fnId, fnDef, args: payload }, handOvers);
 }
 
 let nextAny = 0;

@@ -1,128 +1,71 @@
 import { coded } from '../core/errors.js';
-import { type CodecContext, decodeArgs, encodeArgs, type FunctionCodec, type HandOvers } from '../transport/codec.js';
-import { send } from '../transport/connections.js';
-import { checkFnDef, type FnDef } from '../transport/messages.js';
-import { capturedOf } from './capture.js';
+import { type CodecContext, decodeArgs, encodeArgs, type FunctionCodec, type HandOvers, type NestedDecoder, type NestedEncoder } from '../transport/codec.js';
+import type { Payload } from '../transport/payload.js';
+import { type Captured, capturedOf, markCaptured } from './capture.js';
 import { functionNamed, loadedExport, moduleRefOf, nameOf } from './function-names.js';
-import { compileFunction, sourceOf } from './function-source.js';
+import { compileFunction, compileMaker, type Maker, sourceOf, sourceText } from './function-source.js';
+import { keepReceived, knownShippedId, notePeerHolds, peerHolds, receivedFrom, shippedId } from './shipped.js';
+import { type TemplateText, templateOf } from './templates.js';
 
 /**
  * How functions reach other processes:
  *  1. by name, when every process knows them (function-names.ts);
  *  2. by module URL and export name, for exports of modules loaded with `everywhere(specifier)`;
- *  3. otherwise as source text, compiled once per receiving process and cached there, with the
- *     values of `capture(env, f)` (function-source.ts).
+ *  3. otherwise as source text, compiled in the receiving process with the values of
+ *     `capture(env, f)` in scope (function-source.ts).
  *
- * Each function object gets an id on first send; a peer that has its definition later receives
- * the id alone, so a function (and its captured values) crosses once per peer, not once per call
- * (Julia's CachingPool lesson, julia#28949). When the sender garbage-collects the function, the
- * peers that hold its compiled copy are told to forget it.
+ * Source text crosses once per peer: a function's text (with its env's names) is a template
+ * (templates.ts), and a function of a known template travels as the template's id and its values,
+ * so a loop that captures anew at every step sends only the step's values. Handles in a `capture`
+ * env (a SharedArray, a Future, ...: HandleType.referable) also cross once: the peer keeps its
+ * copy, and later functions refer to it by id. Plain data in an env (objects, arrays, typed
+ * arrays) travels with each function, as the user may change it between two of them.
+ *
+ * A call's function is kept by the peer under its id (shipped.ts), so a function and its captured
+ * values cross once per peer, however many calls use it (Julia's CachingPool lesson,
+ * julia#28949); a captured function passed as an argument is kept from its second trip to a peer
+ * on (once is the common case: a new capture per step, which the peer then need not keep).
  */
 
-interface PeerFunctions {
-  /** Ids whose definition this process has sent to the peer as a call's function: later calls send the id alone. */
-  sent: Set<number>;
-  /** Ids the peer may hold a copy of (as a call's function, an argument or a captured value): told to forget them. */
-  held: Set<number>;
+/**
+ * A function inside a payload. `id` 0: build it, use it, drop it. Otherwise the peer keeps it under
+ * `id`, and `def` is null once the peer holds it already.
+ */
+interface FnRecord {
+  id: number;
+  def: FnRecordDef | null;
+}
+
+type FnRecordDef =
+  | { k: 'pkg'; path: string }
+  | { k: 'mod'; url: string; name: string }
   /**
-   * Functions received from the peer, by the peer's ids. A definition that failed to materialize
-   * (a module not loaded here yet, a free name missing) is kept as is and tried again on each
-   * call: the sender believes it delivered it and will send the id alone from now on.
+   * Source: its template (with the text unless the peer holds the template), and one env entry
+   * per env name: a value, `undefined` for a function given by source, or, where `refs` gives an
+   * id, a referable handle (null when the peer holds it).
    */
-  received: Map<number, Function | FnDef>;
-}
+  | { k: 'src'; tpl: number; text: TemplateText | null; env: unknown[]; refs: number[] | null };
 
-const peers = new Map<number, PeerFunctions>();
-const ids = new WeakMap<Function, number>();
-let nextFnId = 1;
+const NO_NAMES: readonly string[] = [];
 
-function peerFunctions(pid: number): PeerFunctions {
-  let p = peers.get(pid);
-  if (!p) {
-    p = { sent: new Set(), held: new Set(), received: new Map() };
-    peers.set(pid, p);
-  }
-  return p;
-}
-
-/** A peer went away: its functions and what we sent it are both gone. */
-export function dropPeerFunctions(pid: number): void {
-  peers.delete(pid);
-}
-
-// --- forgetting -------------------------------------------------------------------------------
-
-const pendingForget = new Map<number, number[]>();
-let forgetScheduled = false;
-
-/** Note that every peer holding function `id` must drop it. */
-function queueForget(id: number): void {
-  for (const [pid, p] of peers) {
-    p.sent.delete(id);
-    if (!p.held.delete(id)) continue;
-    let list = pendingForget.get(pid);
-    if (!list) pendingForget.set(pid, (list = []));
-    list.push(id);
-  }
-}
-
-const collected = new FinalizationRegistry<number>((id) => {
-  queueForget(id);
-  if (!forgetScheduled && pendingForget.size > 0) {
-    forgetScheduled = true;
-    setImmediate(flushForget).unref();
-  }
-});
-
-function flushForget(): void {
-  forgetScheduled = false;
-  for (const [pid, fnIds] of pendingForget) {
-    try {
-      send(pid, { kind: 'forget', fnIds });
-    } catch {
-      // The peer is gone, and its copies with it.
-    }
-  }
-  pendingForget.clear();
-}
-
-/** Make every peer forget these functions now (CachingPool.clear), as if they were collected. */
-export function forgetSentFunctions(fns: Function[]): void {
-  for (const f of fns) {
-    const id = ids.get(f);
-    if (id !== undefined) queueForget(id);
-  }
-  flushForget();
-}
-
-/** The peer `from` garbage-collected these functions. */
-export function forgetFunctions(from: number, fnIds: readonly number[]): void {
-  const p = peers.get(from);
-  if (p) for (const id of fnIds) p.received.delete(id);
-}
-
-function idOf(f: Function): number {
-  let id = ids.get(f);
-  if (id === undefined) {
-    id = nextFnId++;
-    ids.set(f, id);
-    collected.register(f, id);
-  }
-  return id;
-}
-
-// --- the sending side ------------------------------------------------------------------------------
-
-/** A function in a capture env that travels as source inside that env's scope (see capture.ts). */
+/** A function in a `capture` env that travels as source inside that env's scope (see capture.ts). */
 function travelsAsSource(v: unknown): v is Function {
   return typeof v === 'function' && !capturedOf(v) && nameOf(v) === undefined && moduleRefOf(v) === undefined;
 }
 
+/** The source of a captured function and of the functions in its env that travel as source (read once). */
+function textOf(c: Captured): NonNullable<Captured['text']> {
+  if (c.text) return c.text;
+  const envSrc = c.names.map((n) => (travelsAsSource(c.env[n]) ? sourceOf(c.env[n] as Function) : null));
+  c.text = { src: sourceText(c.f), envSrc };
+  return c.text;
+}
+
 /**
  * What a function is, as it travels: a name every process knows, a module export, or source text
- * with its `capture` env, whose values are given as they are here (not encoded; `undefined` where
- * the value is a function travelling as source in `envSrc`). Other processes receive it encoded
- * (a FnDef); worker threads of this process receive it as it is (src/threads/body.ts).
+ * with its `capture` env, whose values are given as they are here (`undefined` where the value is
+ * a function travelling as source in `envSrc`). Worker threads of this process receive it as it
+ * is (src/threads/body.ts); other processes receive it encoded.
  */
 export type FunctionDescription =
   | { kind: 'src'; src: string; envNames: string[]; envValues: unknown[]; envSrc: (string | null)[] }
@@ -133,10 +76,9 @@ export type FunctionDescription =
 export function describeFunction(f: Function): FunctionDescription {
   const c = capturedOf(f);
   if (c) {
-    const names = Object.keys(c.env);
-    const envValues = names.map((n) => (travelsAsSource(c.env[n]) ? undefined : c.env[n]));
-    const envSrc = names.map((n) => (travelsAsSource(c.env[n]) ? sourceOf(c.env[n] as Function) : null));
-    return { kind: 'src', src: sourceOf(c.f), envNames: names, envValues, envSrc };
+    const { src, envSrc } = textOf(c);
+    const envValues = c.names.map((n, i) => (envSrc[i] === null ? c.env[n] : undefined));
+    return { kind: 'src', src, envNames: [...c.names], envValues, envSrc: [...envSrc] };
   }
   const path = nameOf(f);
   if (path) return { kind: 'pkg', path };
@@ -145,41 +87,13 @@ export function describeFunction(f: Function): FunctionDescription {
   return { kind: 'src', src: sourceOf(f), envNames: [], envValues: [], envSrc: [] };
 }
 
-function defOf(f: Function, ctx: CodecContext, handOvers?: HandOvers): FnDef {
-  const d = describeFunction(f);
-  if (d.kind !== 'src') return d;
-  // Encoded like an argument list, so a captured value may itself be a (named, module or captured) function.
-  const env = capturedOf(f) ? encodeArgs(d.envValues, ctx, 'captured values', handOvers) : null;
-  return { kind: 'src', src: d.src, envNames: d.envNames, env, envSrc: d.envSrc };
-}
-
 /** Check on the caller's side, before anything is sent, that `f` can travel. */
 export function assertShippable(f: unknown, what = 'f'): asserts f is Function {
   if (typeof f !== 'function') throw coded(TypeError, 'ERR_INVALID_ARG', `${what} must be a function, got ${typeof f}`);
   const c = capturedOf(f);
-  if (c) {
-    sourceOf(c.f);
-    for (const v of Object.values(c.env)) if (travelsAsSource(v)) sourceOf(v);
-  } else if (nameOf(f) === undefined && moduleRefOf(f) === undefined) {
-    sourceOf(f);
-  }
+  if (c) textOf(c);
+  else if (nameOf(f) === undefined && moduleRefOf(f) === undefined) sourceOf(f);
 }
-
-/**
- * The function as a call's target for `pid`: its id, and its definition if `pid` lacks it. With
- * `handOvers`, handles among captured values are counted by the caller once its message encoded.
- */
-export function functionRef(f: Function, pid: number, handOvers?: HandOvers): { fnId: number; fnDef: FnDef | null } {
-  const fnId = idOf(f);
-  const p = peerFunctions(pid);
-  if (p.sent.has(fnId)) return { fnId, fnDef: null };
-  const fnDef = defOf(f, { peer: pid }, handOvers);
-  p.sent.add(fnId);
-  p.held.add(fnId);
-  return { fnId, fnDef };
-}
-
-// --- the receiving side ------------------------------------------------------------------------------
 
 /**
  * The function a description names, looked up or compiled here (a module export needs its module
@@ -192,47 +106,241 @@ export function materializeFunction(d: FunctionDescription): Function {
     case 'mod':
       return loadedExport(d.url, d.name);
     case 'src':
-      if (d.envNames.length === 0) return compileFunction(d.src);
       return compileFunction(d.src, { names: d.envNames, values: d.envValues, sources: d.envSrc });
   }
 }
 
-function materialize(def: FnDef, ctx: CodecContext): Function {
-  if (def.kind !== 'src') return materializeFunction(def);
-  const envValues = def.env && def.envNames.length > 0 ? decodeArgs(def.env, ctx) : [];
-  if (def.envNames.length > 0 && (envValues.length !== def.envNames.length || def.envSrc.length !== def.envNames.length)) {
-    throw coded(Error, 'ERR_PROTOCOL', 'malformed message from peer: a captured env whose names and values do not match');
+// --- the sending side ------------------------------------------------------------------------------
+
+/** The call's function being encoded by functionRef: the peer keeps it under its id. */
+let callTarget: Function | null = null;
+
+function encodeFunction(f: Function, ctx: CodecContext, nested: NestedEncoder): FnRecord {
+  const peer = ctx.peer;
+  const known = knownShippedId(f);
+  if (known !== undefined && peerHolds(peer, known)) return { id: known, def: null };
+  const c = capturedOf(f);
+  if (f === callTarget || (c?.sentTo?.includes(peer) ?? false)) {
+    const id = shippedId(f);
+    const def = recordDef(f, c, peer, nested);
+    nested.onEncoded(() => notePeerHolds(peer, id));
+    return { id, def };
   }
-  return materializeFunction({ kind: 'src', src: def.src, envNames: def.envNames, envValues, envSrc: def.envSrc });
+  const def = recordDef(f, c, peer, nested);
+  if (c) nested.onEncoded(() => void (c.sentTo ??= []).push(peer));
+  return { id: 0, def };
 }
 
-/** The function a call from `from` names. */
-export function resolveFunction(from: number, fnId: number, def: FnDef | null): Function {
-  const p = peerFunctions(from);
-  const known = def ?? p.received.get(fnId);
-  if (!known) throw coded(Error, 'ERR_PROTOCOL', `process ${from} called function #${fnId}, whose definition never arrived`);
-  if (typeof known === 'function') return known;
-  p.received.set(fnId, known);
-  const f = materialize(known, { peer: from });
-  p.received.set(fnId, f);
-  return f;
+function recordDef(f: Function, c: Captured | undefined, peer: number, nested: NestedEncoder): FnRecordDef {
+  if (!c) {
+    const path = nameOf(f);
+    if (path) return { k: 'pkg', path };
+    const m = moduleRefOf(f);
+    if (m) return { k: 'mod', url: m.url, name: m.name };
+    return { k: 'src', ...templateRef(sourceOf(f), NO_NAMES, NO_NAMES, peer, nested), env: [], refs: null };
+  }
+  const { src, envSrc } = textOf(c);
+  const names = c.names;
+  const env: unknown[] = new Array(names.length);
+  let refs: number[] | null = null;
+  for (let i = 0; i < names.length; i++) {
+    env[i] = undefined;
+    if (envSrc[i] !== null) continue;
+    const v = c.env[names[i]!];
+    if (nested.referable(v)) {
+      const rid = shippedId(v as object);
+      (refs ??= new Array<number>(names.length).fill(0))[i] = rid;
+      if (peerHolds(peer, rid)) {
+        env[i] = null;
+        continue;
+      }
+      nested.onEncoded(() => notePeerHolds(peer, rid));
+    }
+    // Encoded like a top-level argument, so a captured value may itself be a (named, module or captured) function.
+    env[i] = nested.value(v, `the captured ${names[i]}`);
+  }
+  return { k: 'src', ...templateRef(src, names, envSrc, peer, nested), env, refs };
+}
+
+/** The template of this text for `peer`: its id, and its text unless the peer holds it already. */
+function templateRef(
+  src: string,
+  names: readonly string[],
+  envSrc: readonly (string | null)[],
+  peer: number,
+  nested: NestedEncoder,
+): { tpl: number; text: TemplateText | null } {
+  const t = templateOf(src, names, envSrc);
+  if (peerHolds(peer, t.id)) return { tpl: t.id, text: null };
+  nested.onEncoded(() => notePeerHolds(peer, t.id));
+  return { tpl: t.id, text: t.text };
 }
 
 /**
- * Functions passed as top-level arguments (and captured values) travel with their definition
- * every time: the receiver caches by id, and an argument list that fails to encode half-way
- * cannot leave a peer believing it has a definition it never received.
+ * The function as a call's target for `pid`: its id, and its definition (a payload holding its
+ * record) unless `pid` holds it. Hand-overs (reference counts, what the peer holds) go to
+ * `handOvers`, for the caller to apply once its whole message encoded.
  */
+export function functionRef(f: Function, pid: number, handOvers: HandOvers): { fnId: number; fnDef: Payload | null } {
+  const fnId = shippedId(f);
+  if (peerHolds(pid, fnId)) return { fnId, fnDef: null };
+  callTarget = f;
+  try {
+    return { fnId, fnDef: encodeArgs([f], { peer: pid }, 'the function', handOvers) };
+  } finally {
+    callTarget = null;
+  }
+}
+
+// --- the receiving side ------------------------------------------------------------------------------
+
+/**
+ * What this process keeps of a peer's thing, by the peer's id. A definition that cannot be built
+ * here is kept as its error, and every use of it fails the same way (its values were decoded once
+ * and must not be decoded again: a Future's copy is counted); a module export whose module is not
+ * loaded here yet is looked up again at each use.
+ */
+type Kept =
+  | { kind: 'fn'; fn: Function }
+  | { kind: 'mod'; url: string; name: string }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'tpl'; make: Maker; text: TemplateText }
+  | { kind: 'value'; value: unknown };
+
+function malformed(what: string): Error {
+  return coded(Error, 'ERR_PROTOCOL', `malformed message from peer: ${what}`);
+}
+
+const isId = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) > 0;
+const isName = (n: unknown): boolean => typeof n === 'string' && /^[A-Za-z_$][\w$]*$/.test(n);
+
+function kept(from: number, id: number, what: string): Kept {
+  const k = receivedFrom(from, id) as Kept | undefined;
+  if (!k) throw coded(Error, 'ERR_PROTOCOL', `process ${from} referred to ${what} #${id}, whose definition never arrived`);
+  return k;
+}
+
+function decodeFunction(data: unknown, ctx: CodecContext, nested: NestedDecoder): Function {
+  const r = data as Partial<FnRecord> | null;
+  if (typeof r !== 'object' || r === null || !(r.id === 0 || isId(r.id))) throw malformed('a function without an id');
+  if (r.def === null || r.def === undefined) {
+    if (r.id === 0) throw malformed('a function with neither an id nor a definition');
+    return usable(kept(ctx.peer, r.id, 'function'));
+  }
+  if (r.id === 0) return usable(build(r.def, ctx.peer, nested));
+  let k: Kept;
+  try {
+    k = build(r.def, ctx.peer, nested);
+  } catch (e) {
+    k = { kind: 'failed', error: e };
+  }
+  keepReceived(ctx.peer, r.id, k);
+  return usable(k);
+}
+
+function usable(k: Kept): Function {
+  switch (k.kind) {
+    case 'fn':
+      return k.fn;
+    case 'mod':
+      return loadedExport(k.url, k.name);
+    case 'failed':
+      throw k.error;
+    default:
+      throw malformed('a reference to something that is not a function');
+  }
+}
+
+function build(def: unknown, from: number, nested: NestedDecoder): Kept {
+  const d = def as Record<string, unknown>;
+  if (typeof d !== 'object' || d === null) throw malformed('a function definition of unknown form');
+  if (d.k === 'pkg' && typeof d.path === 'string') return { kind: 'fn', fn: functionNamed(d.path) };
+  if (d.k === 'mod' && typeof d.url === 'string' && typeof d.name === 'string') {
+    // Looked up at each use: its module may be loaded here after it arrived.
+    return { kind: 'mod', url: d.url, name: d.name };
+  }
+  if (d.k !== 'src' || !isId(d.tpl) || !Array.isArray(d.env)) throw malformed('a function definition of unknown form');
+  const tpl = templateMaker(from, d.tpl, d.text);
+  const env = d.env as unknown[];
+  const names = tpl.text.envNames;
+  if (env.length !== names.length) throw malformed('a captured env whose names and values do not match');
+  const refs = d.refs as unknown;
+  if (refs !== null && (!Array.isArray(refs) || refs.length !== env.length || !refs.every((x) => x === 0 || isId(x)))) {
+    throw malformed('a captured env with bad references');
+  }
+  // Every value is decoded before the first failure is thrown: each handle the sender now
+  // believes this process holds must be kept.
+  const values: unknown[] = new Array(env.length);
+  let failure: { e: unknown } | null = null;
+  for (let i = 0; i < env.length; i++) {
+    try {
+      const rid = refs === null ? 0 : (refs[i] as number);
+      values[i] = rid === 0 ? nested.value(env[i]) : heldValue(from, rid, env[i], nested);
+    } catch (e) {
+      failure ??= { e };
+    }
+  }
+  if (failure) throw failure.e;
+  const fn = tpl.make(values);
+  // Passed on from here (to a thread, to another process), it must bring its values again.
+  if (names.length > 0) markCaptured(fn, names, values, tpl.text);
+  return { kind: 'fn', fn };
+}
+
+/** The compiled template `id` from `from`: compiled now from its text, or kept from before. */
+function templateMaker(from: number, id: number, text: unknown): Extract<Kept, { kind: 'tpl' }> {
+  if (text === null || text === undefined) {
+    const k = kept(from, id, 'template');
+    if (k.kind !== 'tpl') throw malformed('a reference to something that is not a template');
+    return k;
+  }
+  const t = text as Partial<TemplateText>;
+  const names = t.envNames;
+  const sources = t.envSrc;
+  if (
+    typeof t.src !== 'string' ||
+    !Array.isArray(names) ||
+    !names.every(isName) ||
+    !Array.isArray(sources) ||
+    sources.length !== names.length ||
+    !sources.every((s) => s === null || typeof s === 'string')
+  ) {
+    throw malformed('a function template of unknown form');
+  }
+  const k: Kept = { kind: 'tpl', make: compileMaker(t.src, names, sources), text: { src: t.src, envNames: names, envSrc: sources } };
+  keepReceived(from, id, k);
+  return k;
+}
+
+/** A referable handle of `from`'s env: decoded now from its record (and kept), or kept from before. */
+function heldValue(from: number, id: number, rec: unknown, nested: NestedDecoder): unknown {
+  if (rec === null) {
+    const k = kept(from, id, 'captured value');
+    if (k.kind === 'value') return k.value;
+    if (k.kind === 'failed') throw k.error;
+    throw malformed('a reference to something that is not a captured value');
+  }
+  let k: Kept;
+  try {
+    k = { kind: 'value', value: nested.value(rec) };
+  } catch (e) {
+    k = { kind: 'failed', error: e };
+  }
+  keepReceived(from, id, k);
+  if (k.kind === 'failed') throw k.error;
+  return k.value;
+}
+
+/** The function a call from `from` names: defined in the call (`def`), or kept from before. */
+export function resolveFunction(from: number, fnId: number, def: Payload | null): Function {
+  if (def === null) return usable(kept(from, fnId, 'function'));
+  const [f] = decodeArgs(def, { peer: from });
+  if (typeof f !== 'function') throw malformed('a call whose function is not one');
+  return f;
+}
+
+/** How functions inside values travel (listed in the runtime's codec tables). */
 export const functionCodec: FunctionCodec = {
-  encode: (f, ctx) => {
-    const fnId = idOf(f);
-    // Remembered so the peer is told to drop its copy once `f` is collected here (or cleared).
-    peerFunctions(ctx.peer).held.add(fnId);
-    return { fnId, fnDef: defOf(f, ctx) };
-  },
-  decode: (d, ctx) => {
-    const { fnId, fnDef } = (d ?? {}) as { fnId?: unknown; fnDef?: unknown };
-    if (!Number.isSafeInteger(fnId)) throw coded(Error, 'ERR_PROTOCOL', 'malformed message from peer: a function argument without an id');
-    return resolveFunction(ctx.peer, fnId as number, checkFnDef(fnDef));
-  },
+  encode: encodeFunction,
+  decode: decodeFunction,
 };

@@ -5,7 +5,7 @@ import { packageScope } from './function-names.js';
  * Functions that travel as source text: reading a function's source as an expression on the
  * sending side, and compiling it on the receiving side in the package's scope plus the names a
  * `capture` env gives it. Both directions cache by text: a loop that creates its function anew
- * each time (a closure literal inside the loop) would otherwise re-parse the same text per call.
+ * each time (a closure literal inside the loop) has the same text.
  */
 const sources = new WeakMap<Function, string>();
 const expressions = new Map<string, string>();
@@ -20,11 +20,28 @@ function compiles(expr: string): boolean {
   }
 }
 
-/** The function's source as an expression, or a TypeError saying why it cannot travel. */
+/**
+ * The function's source as an expression, or a TypeError saying why it cannot travel; remembered
+ * per function, as a function called many times (remoteDo in a loop) asks each time.
+ */
 export function sourceOf(f: Function): string {
-  const known = sources.get(f);
-  if (known !== undefined) return known;
+  let expr = sources.get(f);
+  if (expr === undefined) {
+    expr = sourceText(f);
+    sources.set(f, expr);
+  }
+  return expr;
+}
+
+/**
+ * sourceOf without remembering it per function: for a function whose source its caller keeps
+ * (a `capture`'s function, whose record holds it), which a loop may make anew at every step.
+ */
+export function sourceText(f: Function): string {
   const src = Function.prototype.toString.call(f);
+  // Text that compiled before: neither native nor unshippable.
+  let expr = expressions.get(src);
+  if (expr !== undefined) return expr;
   if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) {
     const name = (f.name || 'f').replace(/^bound /, '');
     throw coded(
@@ -34,19 +51,15 @@ export function sourceOf(f: Function): string {
         `wrap it in a function with source, e.g. (...args) => ${/^[A-Za-z_$][\w$.]*$/.test(name) ? name : 'g'}(...args), and load what it needs with everywhere()`,
     );
   }
-  let expr = expressions.get(src);
-  if (expr === undefined) {
-    // Method shorthand (`name() {}`) is not an expression on its own: wrap it in an object literal.
-    const wrapped = `Object.values({ ${src} })[0]`;
-    if (compiles(src)) expr = src;
-    else if (compiles(wrapped)) expr = wrapped;
-    else {
-      throw coded(TypeError, 'ERR_UNSHIPPABLE_FUNCTION', `cannot send ${f.name || 'this function'} to another process: its source text does not compile on its own`);
-    }
-    if (expressions.size >= MAX_EXPRESSIONS) expressions.delete(expressions.keys().next().value as string);
-    expressions.set(src, expr);
+  // Method shorthand (`name() {}`) is not an expression on its own: wrap it in an object literal.
+  const wrapped = `Object.values({ ${src} })[0]`;
+  if (compiles(src)) expr = src;
+  else if (compiles(wrapped)) expr = wrapped;
+  else {
+    throw coded(TypeError, 'ERR_UNSHIPPABLE_FUNCTION', `cannot send ${f.name || 'this function'} to another process: its source text does not compile on its own`);
   }
-  sources.set(f, expr);
+  if (expressions.size >= MAX_EXPRESSIONS) expressions.delete(expressions.keys().next().value as string);
+  expressions.set(src, expr);
   return expr;
 }
 
@@ -59,37 +72,72 @@ export interface CompiledEnv {
   sources: readonly (string | null)[];
 }
 
-const NO_ENV: CompiledEnv = { names: [], values: [], sources: [] };
-const compiled = new Map<string, Function>();
-const COMPILE_CACHE = 1024;
+/**
+ * Builds the compiled function from its env's values (one per name of the env it was compiled
+ * for; `undefined` where the name's value is a function given by source). Calling it costs one
+ * closure: the parse, and the binding of the package scope, happened once, when it was compiled.
+ */
+export type Maker = (values: readonly unknown[]) => Function;
+
+const makers = new Map<string, Maker>();
+let makersScope: object | null = null;
+const MAX_MAKERS = 1024;
 const ENV_PARAM = '__sharedarrays_env__';
 
 /**
- * Compile `src` in strict mode with the package's exports in scope and, when given, one scope
- * holding every name of the env: the env's functions are compiled inside that scope too, so they
- * see the other captured names (and each other), as they did where they were written. Strict, as
- * the ES modules most functions come from are: an assignment to a name the receiver lacks then
- * fails (ReferenceError) instead of silently creating a global there.
+ * Compile `src` in strict mode with the package's exports in scope and, when an env is given, one
+ * scope holding every name of the env: the env's functions are compiled inside that scope too, so
+ * they see the other captured names (and each other), as they did where they were written.
+ * Strict, as the ES modules most functions come from are: an assignment to a name the receiver
+ * lacks then fails (ReferenceError) instead of silently creating a global there. Cached by text.
  */
-export function compileFunction(src: string, env: CompiledEnv = NO_ENV): Function {
+export function compileMaker(src: string, names: readonly string[] = [], sources: readonly (string | null)[] = []): Maker {
   const sc = packageScope();
-  const shadowed = new Set(env.names);
-  const key = `${env.names.join(',')}\n${env.sources.map((s) => s ?? '').join('\n\0')}\n${src}`;
-  let factory = compiled.get(key);
-  if (!factory) {
-    const names = sc.names.filter((n) => !shadowed.has(n));
-    let body = `'use strict';\n`;
-    if (env.names.length > 0) {
-      body += `let ${env.names.join(', ')};\n[${env.names.join(', ')}] = ${ENV_PARAM};\n`;
-      env.sources.forEach((s, i) => {
-        if (s !== null) body += `${env.names[i]} = (${s}\n);\n`;
+  if (makersScope !== sc) {
+    makers.clear();
+    makersScope = sc;
+  }
+  const key = `${names.join(',')}\n${sources.map((s) => s ?? '').join('\n\0')}\n${src}`;
+  let make = makers.get(key);
+  if (!make) {
+    const shadowed = new Set(names);
+    const keep = sc.names.map((n) => !shadowed.has(n));
+    let body = '';
+    if (names.length > 0) {
+      body += `let ${names.join(', ')};\n[${names.join(', ')}] = ${ENV_PARAM};\n`;
+      sources.forEach((s, i) => {
+        if (s !== null) body += `${names[i]} = (${s}\n);\n`;
       });
     }
     body += `return (${src}\n);`;
-    factory = new Function(...names, ENV_PARAM, body);
-    if (compiled.size >= COMPILE_CACHE) compiled.delete(compiled.keys().next().value as string);
-    compiled.set(key, factory);
+    const outer = new Function(...sc.names.filter((_, i) => keep[i]), `'use strict';\nreturn function (${ENV_PARAM}) {\n${body}\n};`);
+    const build = outer(...sc.values.filter((_, i) => keep[i])) as Maker;
+    const code = { src };
+    make = (values) => {
+      const f = build(values);
+      (f as unknown as Record<symbol, unknown>)[CODE] = code;
+      return f;
+    };
+    if (makers.size >= MAX_MAKERS) makers.delete(makers.keys().next().value as string);
+    makers.set(key, make);
   }
-  const values = sc.values.filter((_, i) => !shadowed.has(sc.names[i]!));
-  return factory(...values, env.values) as Function;
+  return make;
+}
+
+const CODE = Symbol('sharedarrays.code');
+
+/**
+ * One object per compiled text, the same for every function built from it (a new one per time
+ * step has the same code): code that specialises itself per function body keys on it instead of
+ * reading the body's source text each time (parallel/chunk-runner.ts). Undefined for functions
+ * not compiled here.
+ */
+export function codeOf(f: Function): object | undefined {
+  return (f as unknown as Record<symbol, object | undefined>)[CODE];
+}
+
+/** Compile `src` (see compileMaker) and build it with the env's values. */
+export function compileFunction(src: string, env?: CompiledEnv): Function {
+  if (!env || env.names.length === 0) return compileMaker(src)([]);
+  return compileMaker(src, env.names, env.sources)(env.values);
 }

@@ -7,7 +7,7 @@ import { remotecallWait } from '../remote/calls.js';
 import type { RRID } from '../transport/messages.js';
 import { callOn } from '../transport/owner-calls.js';
 import type { FileRequest } from './file.js';
-import type { ShareSource } from './segment.js';
+import type { SharedPart } from './segment.js';
 
 /**
  * A SharedArray across processes: who takes part, one object per array in each process, and
@@ -25,8 +25,8 @@ export interface Family {
   sid: [number, number];
   bytes: number;
   pids: readonly number[];
-  /** While the creator is sharing a fresh segment: where participants open it. */
-  share: ShareSource | null;
+  /** While the creator is sharing fresh memory: where participants open it (one segment, or parts side by side). */
+  share: SharedPart[] | null;
   /** For a file-backed array: participants map the file themselves. */
   file: FileRequest | null;
   released: boolean;
@@ -47,7 +47,7 @@ export interface Member {
 
 let nextSid = 1;
 
-export function newFamily(bytes: number, share: ShareSource | null, file: FileRequest | null): Family {
+export function newFamily(bytes: number, share: SharedPart[] | null, file: FileRequest | null): Family {
   return { sid: [myid(), nextSid++], bytes, pids: [], share, file, released: false };
 }
 

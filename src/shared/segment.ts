@@ -100,6 +100,11 @@ export interface ShareSource {
   ino: number;
 }
 
+/** A segment being shared, and its size: one array's memory is one segment, or several side by side. */
+export interface SharedPart extends ShareSource {
+  bytes: number;
+}
+
 /**
  * Create a segment of `bytes` (reserved up front, so too big a request fails here and not with a
  * later SIGBUS). Its name is unlinked the instant it exists: no crash of any process, not even
@@ -107,7 +112,7 @@ export interface ShareSource {
  * the creator's open descriptor until `stopSharing()` closes it; from then on the memory lives
  * exactly as long as its mappings.
  */
-export function createSegment(bytes: number): { mapping: Mapping; source: ShareSource; stopSharing(): void } {
+export function createSegment(bytes: number): { mapping: Mapping; source: SharedPart; stopSharing(): void } {
   checkMappable(bytes, 'a shared array');
   let created: { name: string; fd: number; buffer: ArrayBuffer };
   try {
@@ -115,20 +120,70 @@ export function createSegment(bytes: number): { mapping: Mapping; source: ShareS
   } catch (e) {
     throw translate(e, bytes);
   }
+  return { mapping: new Mapping(created.buffer, true), ...sharing(created.fd, bytes) };
+}
+
+/**
+ * Create a segment of `bytes` as one part of a larger array, reserved here (so that participants
+ * reserve their parts at the same time) but not mapped: every process maps all the parts side by
+ * side (openParts). Shared, and unlinked, as createSegment's.
+ */
+export function createPart(bytes: number): { source: SharedPart; stopSharing(): void } {
+  let fd: number;
+  try {
+    fd = native().createPart(bytes);
+  } catch (e) {
+    throw translate(e, bytes);
+  }
+  return sharing(fd, bytes);
+}
+
+function sharing(fd: number, bytes: number): { source: SharedPart; stopSharing(): void } {
   let open = true;
-  const st = fstatSync(created.fd);
+  const st = fstatSync(fd);
   return {
-    mapping: new Mapping(created.buffer, true),
-    source: { ospid: process.pid, fd: created.fd, dev: st.dev, ino: st.ino },
+    source: { ospid: process.pid, fd, dev: st.dev, ino: st.ino, bytes },
     stopSharing() {
-      if (open) closeSync(created.fd);
+      if (open) closeSync(fd);
       open = false;
     },
   };
 }
 
+/**
+ * Fail up front when /dev/shm cannot hold `bytes` (an array made of parts asks before any part
+ * exists, so that none has to be taken back).
+ */
+export function checkShmSpace(bytes: number): void {
+  const free = native().shmFreeBytes();
+  if (free < bytes) throw translate(Object.assign(new Error('not enough space in /dev/shm'), { code: 'ENOSPC', free }), bytes);
+}
+
 /** Map a segment another process is sharing (see createSegment). */
 export function openShared(source: ShareSource, bytes: number): Mapping {
+  const fd = openSource(source);
+  try {
+    return new Mapping(native().mapFd(fd, 0, bytes, true), true);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Map the parts of one array (see createPart), side by side, as one mapping. */
+export function openParts(parts: readonly SharedPart[]): Mapping {
+  checkMappable(parts.reduce((a, p) => a + p.bytes, 0), 'a shared array');
+  const fds: number[] = [];
+  try {
+    for (const p of parts) fds.push(openSource(p));
+    const sizes = parts.map((p) => p.bytes);
+    return new Mapping(native().mapParts(fds, sizes), true);
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+/** Open a segment another process is sharing, checking that it is the file it names. */
+function openSource(source: ShareSource): number {
   const path = `/proc/${source.ospid}/fd/${source.fd}`;
   let fd: number;
   try {
@@ -139,22 +194,20 @@ export function openShared(source: ShareSource, bytes: number): Mapping {
       cause: e,
     });
   }
-  try {
-    const st = fstatSync(fd);
-    if (st.dev !== source.dev || st.ino !== source.ino) {
-      throw coded(
-        Error,
-        'ERR_NOT_SAME_HOST',
-        `cannot map the shared array from process ${source.ospid}: ${path} is another file here; participants must run on the creator's machine`,
-      );
-    }
-    return new Mapping(native().mapFd(fd, 0, bytes, true), true);
-  } finally {
+  const st = fstatSync(fd);
+  if (st.dev !== source.dev || st.ino !== source.ino) {
     closeSync(fd);
+    throw coded(
+      Error,
+      'ERR_NOT_SAME_HOST',
+      `cannot map the shared array from process ${source.ospid}: ${path} is another file here; participants must run on the creator's machine`,
+    );
   }
+  return fd;
 }
 
-function translate(e: unknown, bytes: number): unknown {
+/** A reservation's ENOSPC as ERR_SHM_NOSPACE, saying what is free and what `bytes` needed; other errors unchanged. */
+export function translate(e: unknown, bytes: number): unknown {
   const err = e as Partial<CodedError> & { free?: number };
   if (err.code !== 'ENOSPC') return e;
   const free = err.free ?? native().shmFreeBytes();

@@ -4,7 +4,7 @@ import type { HandleType } from '../transport/codec.js';
 import type { DType } from './dtype.js';
 import { cached, type Family, remember, sidKey } from './family.js';
 import { type FileRequest, mapFile } from './file.js';
-import { type Mapping, openShared, type ShareSource } from './segment.js';
+import { type Mapping, openParts, openShared, type SharedPart } from './segment.js';
 import { SharedArray } from './shared-array.js';
 
 /**
@@ -18,7 +18,7 @@ interface Handle {
   dims: readonly number[];
   pids: readonly number[];
   bytes: number;
-  share: ShareSource | null;
+  share: SharedPart[] | null;
   file: FileRequest | null;
 }
 
@@ -36,7 +36,7 @@ function arrive(h: Handle): SharedArray<DType> {
   let mapping: Mapping | null = null;
   if (participant && h.bytes > 0) {
     if (h.file) mapping = mapFile({ ...h.file, mode: h.file.mode === 'w+' ? 'r+' : h.file.mode }, h.bytes);
-    else if (h.share) mapping = openShared(h.share, h.bytes);
+    else if (h.share) mapping = h.share.length === 1 ? openShared(h.share[0]!, h.bytes) : openParts(h.share);
     else {
       throw coded(Error, 'ERR_NOT_MAPPED', `this SharedArray (created by process ${h.sid[0]}) was released before it reached participant ${myid()}`);
     }
@@ -52,4 +52,5 @@ export const sharedArrayHandleType: HandleType<SharedArray<DType>> = {
   classes: [SharedArray],
   encode: (S) => encode(S),
   decode: (d) => arrive(d as Handle),
+  referable: true,
 };

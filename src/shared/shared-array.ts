@@ -1,10 +1,12 @@
+import { onCancelled } from '../core/call-scope.js';
 import { coded } from '../core/errors.js';
 import { checkElement, dtypeInfo, type DType, type Element, type TypedArrayOf } from './dtype.js';
 import { distribute, type Family, newFamily, participants, releaseEverywhere, releaseWhenUnused, rememberSibling } from './family.js';
 import { fileRequest, type FileOptions, mapFile } from './file.js';
 import { showArray, summary } from './inspect.js';
 import { formatDims, lengthOf, linearIndex, normalizeDims } from './layout.js';
-import { createSegment, type Mapping } from './segment.js';
+import { makeParts, partPlan } from './parts.js';
+import { checkMappable, createSegment, type Mapping } from './segment.js';
 import { type SharedArrayView, type ViewIndex, viewOf } from './view.js';
 
 // Generic so that `init` sees the array's own dtype; `SharedArrayOptions` alone is the contract's
@@ -64,7 +66,9 @@ export class SharedArray<D extends DType> {
 
   /**
    * A new array in POSIX shared memory, mapped by every participant; `init(S)` runs on each of
-   * them in parallel and `create` resolves once all have finished. Zero-length arrays use none.
+   * them in parallel and `create` resolves once all have finished. Zero-length arrays use none. A
+   * large array over several participants is made of parts that each participant reserves at the
+   * same time (parts.ts), mapped side by side: one buffer all the same.
    */
   static async create<D extends DType>(dtype: D, dims: number | number[], opts: SharedArrayOptions<D> = {}): Promise<SharedArray<D>> {
     const info = dtypeInfo(dtype);
@@ -73,15 +77,35 @@ export class SharedArray<D extends DType> {
     const init = initOption<D>(opts.init);
     const bytes = lengthOf(shape) * info.bytes;
     if (bytes === 0) return distribute(new SharedArray(dtype, shape, pids, null, newFamily(bytes, null, null)), init);
+    const plan = partPlan(lengthOf(shape), info.bytes, pids);
+    if (plan) {
+      checkMappable(bytes, 'a shared array');
+      const made = await makeParts(plan);
+      const family = newFamily(bytes, made.parts, null);
+      releaseWhenUnused(made.mapping, family);
+      try {
+        return await distribute(new SharedArray(dtype, shape, pids, made.mapping, family), init);
+      } finally {
+        // Every participant has mapped the parts (or failed): later handles must not point at them.
+        family.share = null;
+        await made.stop();
+      }
+    }
     const segment = createSegment(bytes);
-    const family = newFamily(bytes, segment.source, null);
+    const family = newFamily(bytes, [segment.source], null);
     releaseWhenUnused(segment.mapping, family);
-    try {
-      return await distribute(new SharedArray(dtype, shape, pids, segment.mapping, family), init);
-    } finally {
+    const stopSharing = (): void => {
       // Participants have mapped it (or failed): later handles must not point at this descriptor.
       family.share = null;
       segment.stopSharing();
+    };
+    // A call an interrupt cancels never reaches the finally below: its cleanup closes the descriptor.
+    const disarm = onCancelled(stopSharing);
+    try {
+      return await distribute(new SharedArray(dtype, shape, pids, segment.mapping, family), init);
+    } finally {
+      disarm();
+      stopSharing();
     }
   }
 

@@ -1,10 +1,12 @@
 import v8 from 'node:v8';
 import { coded } from '../core/errors.js';
+import { compactBytes, compactValue } from './compact.js';
 import { EMPTY_PAYLOAD, type Payload, PayloadKind } from './payload.js';
 
 /**
- * Values that cross processes: Node's v8 serializer (chosen by measurement, docs/serializer.md)
- * behind a walk that does what v8 cannot:
+ * Values that cross processes: Node's v8 serializer (chosen by measurement, docs/serializer.md),
+ * or for small plain values a compact form that costs a fraction of it (compact.ts), behind a walk
+ * that does what v8 cannot:
  *  - reject what must not travel (functions nested in data, symbols, class instances that v8
  *    would silently flatten into plain objects, promises) on the caller's side, naming the path;
  *  - replace this package's handles (the classes of the handle-type table the runtime installs:
@@ -35,15 +37,45 @@ export interface HandleType<T extends object> {
   encode(value: T, ctx: CodecContext): unknown;
   handOver?(value: T, ctx: CodecContext): void;
   decode(data: unknown, ctx: CodecContext): T;
+  /**
+   * A peer may keep its decoded copy and be sent a reference to it afterwards (inside a `capture`
+   * env, see remote/function-shipping.ts): true for handles that name something living in one
+   * place (a Future, a channel, a pool, shared memory), whose copy never goes stale.
+   */
+  referable?: boolean;
 }
 
 /** Hand-overs to apply once a message has fully encoded (see HandleType.handOver). */
 export type HandOvers = (() => void)[];
 
-/** Functions may travel only at the top level of an argument list or a capture env. */
+/**
+ * Functions may travel only at the top level of an argument list or a capture env. A function's
+ * record may hold values (its captured env): `nested` encodes them within the same message and
+ * revives them on arrival.
+ */
 export interface FunctionCodec {
-  encode(f: Function, ctx: CodecContext): unknown;
-  decode(data: unknown, ctx: CodecContext): Function;
+  encode(f: Function, ctx: CodecContext, nested: NestedEncoder): unknown;
+  decode(data: unknown, ctx: CodecContext, nested: NestedDecoder): Function;
+}
+
+/** Encoding values inside a function's record, as part of the message being encoded. */
+export interface NestedEncoder {
+  /** `v` prepared as a top-level argument is (a function may be one); `path` names it in errors. */
+  value(v: unknown, path: string): unknown;
+  /**
+   * Is `v` a handle of a referable type (HandleType.referable)? If so, its type's `encode` has run
+   * (a closed SharedArray throws here), so a reference to a copy the peer holds is as valid as the
+   * handle itself.
+   */
+  referable(v: unknown): boolean;
+  /** Run `h` once the whole message has encoded (with the message's other hand-overs). */
+  onEncoded(h: () => void): void;
+}
+
+/** Reviving values encoded with a NestedEncoder. */
+export interface NestedDecoder {
+  /** Throws what a handle inside fails with. */
+  value(v: unknown): unknown;
 }
 
 /** What the codec needs from the layers above it; installed once by the runtime (src/runtime.ts). */
@@ -81,6 +113,20 @@ function unsendable(path: string, what: string, fix: string): TypeError {
   return coded(TypeError, 'ERR_UNSERIALIZABLE', `cannot send ${what} at ${path} to another process: ${fix}`);
 }
 
+function nestedEncoder(st: WalkState): NestedEncoder {
+  return {
+    value: (v, path) => prepare(v, path, st, true),
+    referable: (v) => {
+      if (typeof v !== 'object' || v === null) return false;
+      const type = typesByProto.get(Object.getPrototypeOf(v) as object);
+      if (!type?.referable) return false;
+      type.encode(v, st.ctx);
+      return true;
+    },
+    onEncoded: (h) => void st.handOvers.push(h),
+  };
+}
+
 function describeFn(f: Function): string {
   return f.name ? `the function ${f.name}` : 'an anonymous function';
 }
@@ -99,7 +145,7 @@ function prepare(v: unknown, path: string, st: WalkState, topLevelFn: boolean): 
     case 'function':
       if (topLevelFn && functionCodec) {
         st.refs = true;
-        return { [REF_KEY]: 'fn', d: functionCodec.encode(v, st.ctx) };
+        return { [REF_KEY]: 'fn', d: functionCodec.encode(v, st.ctx, nestedEncoder(st)) };
       }
       throw unsendable(
         path,
@@ -224,10 +270,9 @@ export function encodeValue(v: unknown, ctx: CodecContext, path = 'value', handO
     return { kind: PayloadKind.Number, bytes: f64Bytes.slice() };
   }
   const st: WalkState = { ctx, refs: false, seen: new Map(), handOvers: [] };
-  const prepared = prepare(v, path, st, false);
-  const bytes = serialize(prepared, path);
+  const payload = bytesOf(prepare(v, path, st, false), path, st.refs);
   settleHandOvers(st, handOvers);
-  return { kind: st.refs ? PayloadKind.V8Refs : PayloadKind.V8, bytes };
+  return payload;
 }
 
 /**
@@ -248,9 +293,10 @@ export function encodeArgs(args: readonly unknown[], ctx: CodecContext, what = '
       out[i] = y;
     }
   }
-  const bytes = serialize(out ?? args, what);
+  // An argument list is a plain, dense array by construction (a rest parameter, or a slice of one).
+  const payload = bytesOf(out ?? args, what, st.refs, true);
   settleHandOvers(st, handOvers);
-  return { kind: st.refs ? PayloadKind.V8Refs : PayloadKind.V8, bytes };
+  return payload;
 }
 
 /** Short lists of numbers (owner operations, chunk bounds) skip the serializer both ways. */
@@ -259,6 +305,13 @@ const MAX_NUMBER_ARGS = 8;
 function allNumbers(args: readonly unknown[]): boolean {
   for (let i = 0; i < args.length; i++) if (typeof args[i] !== 'number') return false;
   return true;
+}
+
+/** A prepared value's bytes: the compact form when it fits, the v8 serializer's otherwise. */
+function bytesOf(prepared: unknown, path: string, refs: boolean, list = false): Payload {
+  const compact = compactBytes(prepared, list);
+  if (compact) return { kind: refs ? PayloadKind.CompactRefs : PayloadKind.Compact, bytes: compact };
+  return { kind: refs ? PayloadKind.V8Refs : PayloadKind.V8, bytes: serialize(prepared, path) };
 }
 
 function serialize(v: unknown, path: string): Buffer {
@@ -281,10 +334,21 @@ export function decodeValue(p: Payload, ctx: CodecContext): unknown {
     case PayloadKind.V8:
       return v8.deserialize(p.bytes);
     case PayloadKind.V8Refs:
-      return revive(v8.deserialize(p.bytes), ctx, new Map());
+      return reviveAll(v8.deserialize(p.bytes), ctx);
+    case PayloadKind.Compact:
+      return compactValue(p.bytes);
+    case PayloadKind.CompactRefs:
+      return reviveAll(compactValue(p.bytes), ctx);
     case PayloadKind.Numbers:
       return numbersOf(p.bytes);
   }
+}
+
+function reviveAll(v: unknown, ctx: CodecContext): unknown {
+  const st: ReviveState = { ctx, seen: new Map(), error: null };
+  const out = revive(v, st);
+  if (st.error) throw st.error.e;
+  return out;
 }
 
 function numbersOf(bytes: Uint8Array): number[] {
@@ -301,25 +365,37 @@ export function decodeArgs(p: Payload, ctx: CodecContext): unknown[] {
   return args;
 }
 
-function revive(v: unknown, ctx: CodecContext, seen: Map<object, unknown>): unknown {
+/**
+ * What reviving one payload needs. A record that fails to revive does not stop the walk: every
+ * other record is still revived, so each function and value the payload defines is kept where the
+ * sender believes it is (remote/shipped.ts); the first failure is thrown once the walk is done.
+ */
+interface ReviveState {
+  ctx: CodecContext;
+  seen: Map<object, unknown>;
+  error: { e: unknown } | null;
+}
+
+function revive(v: unknown, st: ReviveState): unknown {
   if (typeof v !== 'object' || v === null) return v;
+  const seen = st.seen;
   const done = seen.get(v);
   if (done !== undefined) return done;
   if (Array.isArray(v)) {
     seen.set(v, v);
-    for (let i = 0; i < v.length; i++) v[i] = revive(v[i], ctx, seen);
+    for (let i = 0; i < v.length; i++) v[i] = revive(v[i], st);
     return v;
   }
   if (v instanceof Map) {
     seen.set(v, v);
-    const entries = [...v].map(([k, x]) => [revive(k, ctx, seen), revive(x, ctx, seen)] as const);
+    const entries = [...v].map(([k, x]) => [revive(k, st), revive(x, st)] as const);
     v.clear();
     for (const [k, x] of entries) v.set(k, x);
     return v;
   }
   if (v instanceof Set) {
     seen.set(v, v);
-    const items = [...v].map((x) => revive(x, ctx, seen));
+    const items = [...v].map((x) => revive(x, st));
     v.clear();
     for (const x of items) v.add(x);
     return v;
@@ -328,19 +404,34 @@ function revive(v: unknown, ctx: CodecContext, seen: Map<object, unknown>): unkn
   const rec = v as Record<string, unknown>;
   const tag = rec[REF_KEY];
   if (typeof tag === 'string') {
-    // Handles inside a handle's record (see prepare) are revived before the handle itself.
-    const value = tag === 'fn' ? decodeFunction(rec.d, ctx) : decodeHandle(tag, revive(rec.d, ctx, seen), ctx);
+    let value: unknown;
+    try {
+      // Handles inside a handle's record (see prepare) are revived before the handle itself.
+      value = tag === 'fn' ? decodeFunction(rec.d, st) : decodeHandle(tag, revive(rec.d, st), st.ctx);
+    } catch (e) {
+      st.error ??= { e };
+      value = undefined;
+    }
     seen.set(v, value);
     return value;
   }
   seen.set(v, v);
-  for (const k of Object.keys(rec)) rec[k] = revive(rec[k], ctx, seen);
+  for (const k of Object.keys(rec)) rec[k] = revive(rec[k], st);
   return v;
 }
 
-function decodeFunction(d: unknown, ctx: CodecContext): Function {
+function decodeFunction(d: unknown, st: ReviveState): Function {
   if (!functionCodec) throw coded(Error, 'ERR_PROTOCOL', 'received a function but no function codec is installed');
-  return functionCodec.decode(d, ctx);
+  return functionCodec.decode(d, st.ctx, {
+    value: (x) => {
+      if (typeof x !== 'object' || x === null) return x;
+      // A nested failure is the caller's to handle (the function codec catches it): report it alone.
+      const inner: ReviveState = { ctx: st.ctx, seen: st.seen, error: null };
+      const out = revive(x, inner);
+      if (inner.error) throw inner.error.e;
+      return out;
+    },
+  });
 }
 
 function decodeHandle(tag: string, d: unknown, ctx: CodecContext): object {

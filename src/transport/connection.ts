@@ -48,9 +48,18 @@ export class Connection {
     return this.isClosed;
   }
 
-  /** Queue one complete frame (length prefix included) for this turn's write. */
+  /** Write one complete frame (length prefix included) now, or with this turn's batch. */
   send(frame: Buffer): void {
     if (this.isClosed) return;
+    if (!this.flushScheduled) {
+      // The first frame of a synchronous stretch leaves at once: the peer starts on it while this
+      // process goes on (encoding the next call of a `distributed` step, for another worker);
+      // the frames that follow it in the same stretch are batched into one write.
+      this.flushScheduled = true;
+      queueMicrotask(this.flush);
+      this.socket.write(frame);
+      return;
+    }
     this.queue.push(frame);
     this.queuedBytes += frame.length;
     if (!this.flushScheduled) {

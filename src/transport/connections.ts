@@ -116,9 +116,16 @@ function newPeer(pid: number): Peer {
   return p;
 }
 
-/** Queue a message to `pid`. Throws ProcessExitedException / ERR_NO_SUCH_PROCESS synchronously. */
-export function send(pid: number, m: Msg): void {
-  peerFor(pid).send(encodeMsg(m));
+/**
+ * Queue a message to `pid`. Throws ProcessExitedException / ERR_NO_SUCH_PROCESS synchronously.
+ * `handOvers` (see transport/codec.ts) run once the message has encoded, before it is queued: a
+ * message that cannot be encoded (ERR_FRAME_TOO_LARGE) hands nothing over.
+ */
+export function send(pid: number, m: Msg, handOvers?: readonly (() => void)[]): void {
+  const peer = peerFor(pid);
+  const frame = encodeMsg(m);
+  if (handOvers) for (const h of handOvers) h();
+  peer.send(frame);
 }
 
 /** Pids this process has a live connection to (diagnostics: which pairs `lazy` has connected). */

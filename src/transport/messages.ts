@@ -10,7 +10,7 @@ import { EMPTY_PAYLOAD, MAX_PAYLOAD_KIND, type Payload, PayloadKind } from './pa
  *
  * Frame body layout (after the u32 frame length, see frame.ts), little-endian:
  *
- *   call    | 1 | mode | argsKind | hasDef | reqId u32 | rr.whence u32 | rr.id u32 | fnId u32 | defLen u32 | def (v8) | args
+ *   call    | 1 | mode | argsKind | defKind | reqId u32 | rr.whence u32 | rr.id u32 | fnId u32 | defLen u32 | def | args
  *   result  | 2 | ok   | valKind  | 0      | reqId u32 | value
  *   owner   | 3 | 0    | argsKind | 0      | reqId u32 | rr.whence u32 | rr.id u32 | op u32 | args
  *   clients | 4 | 0    | 0        | 0      | (whence u32, id u32, client u32, delta i32) * n
@@ -20,7 +20,9 @@ import { EMPTY_PAYLOAD, MAX_PAYLOAD_KIND, type Payload, PayloadKind } from './pa
  * The frequent messages have binary headers, so a call with no arguments and an `undefined`
  * result never touches the serializer; the rare cluster-control messages are v8-serialized. The
  * header is kept apart from the payload so that a payload that fails to decode can still be
- * answered with an error for its request id. Every message from a peer is validated here before
+ * answered with an error for its request id. A call's `def` (present the first time a function
+ * goes to a peer) is a payload holding the function as a one-item argument list
+ * (remote/function-shipping.ts). Every message from a peer is validated here before
  * anything acts on it: a malformed one raises ERR_PROTOCOL.
  */
 
@@ -41,14 +43,9 @@ export const enum CallMode {
   Do = 3,
 }
 
-/** How a function reaches another process the first time (later: by `fnId` alone). */
-export type FnDef =
-  | { kind: 'src'; src: string; envNames: string[]; env: Payload | null; envSrc: (string | null)[] }
-  | { kind: 'mod'; url: string; name: string }
-  | { kind: 'pkg'; path: string };
-
 export type Msg =
-  | { kind: 'call'; reqId: number; mode: CallMode; rr: RRID | null; fnId: number; fnDef: FnDef | null; args: Payload }
+  /** Run function `fnId`, defined by `fnDef` the first time it goes to this peer (later: the id alone). */
+  | { kind: 'call'; reqId: number; mode: CallMode; rr: RRID | null; fnId: number; fnDef: Payload | null; args: Payload }
   | { kind: 'result'; reqId: number; ok: boolean; value: Payload }
   /** Run operation `op` of the owner-operation table on the object named `rr` (reqId 0: no answer). */
   | { kind: 'owner'; reqId: number; rr: RRID; op: number; args: Payload }
@@ -98,20 +95,20 @@ const LIST_HEAD = 4;
 export function encodeMsg(m: Msg): Buffer {
   switch (m.kind) {
     case 'call': {
-      const def = m.fnDef ? v8.serialize(m.fnDef) : null;
-      const defLen = def ? def.length : 0;
+      const def = m.fnDef;
+      const defLen = def ? def.bytes.length : 0;
       const out = alloc(CALL_HEAD + defLen + m.args.bytes.length);
       const o = FRAME_HEADER;
       out[o] = K_CALL;
       out[o + 1] = m.mode;
       out[o + 2] = m.args.kind;
-      out[o + 3] = def ? 1 : 0;
+      out[o + 3] = def ? def.kind : 0;
       out.writeUInt32LE(m.reqId, o + 4);
       out.writeUInt32LE(m.rr ? m.rr.whence : 0, o + 8);
       out.writeUInt32LE(m.rr ? m.rr.id : 0, o + 12);
       out.writeUInt32LE(m.fnId, o + 16);
       out.writeUInt32LE(defLen, o + 20);
-      if (def) out.set(def, o + CALL_HEAD);
+      if (def) out.set(def.bytes, o + CALL_HEAD);
       out.set(m.args.bytes, o + CALL_HEAD + defLen);
       return out;
     }
@@ -240,30 +237,6 @@ function pidList(x: unknown, what: string): number[] {
   return x as number[];
 }
 
-/** A function definition from a peer, checked for its form (ERR_PROTOCOL otherwise). */
-export function checkFnDef(x: unknown): FnDef {
-  const d = x as Record<string, unknown> | null;
-  if (typeof d === 'object' && d !== null) {
-    if (d.kind === 'pkg' && typeof d.path === 'string') return d as FnDef;
-    if (d.kind === 'mod' && typeof d.url === 'string' && typeof d.name === 'string') return d as FnDef;
-    const names = d.envNames;
-    const sources = d.envSrc;
-    if (
-      d.kind === 'src' &&
-      typeof d.src === 'string' &&
-      Array.isArray(names) &&
-      names.every((n) => typeof n === 'string' && /^[A-Za-z_$][\w$]*$/.test(n)) &&
-      Array.isArray(sources) &&
-      sources.length === names.length &&
-      sources.every((v) => v === null || typeof v === 'string')
-    ) {
-      const env = d.env as Payload | null;
-      if (env === null || (typeof env === 'object' && typeof env.kind === 'number' && env.bytes instanceof Uint8Array)) return d as FnDef;
-    }
-  }
-  throw protocolError('a function definition of unknown form');
-}
-
 function u32List(b: Buffer, what: string): number[] {
   if ((b.length - LIST_HEAD) % 4 !== 0) throw protocolError(`${what} has a partial entry`);
   const out: number[] = new Array((b.length - LIST_HEAD) / 4);
@@ -287,14 +260,8 @@ export function decodeMsg(b: Buffer): Msg {
       if ((mode === CallMode.Store || mode === CallMode.Wait) && rr === null) throw protocolError('a call that stores its result names no reference');
       const reqId = b.readUInt32LE(4);
       if ((mode === CallMode.Fetch || mode === CallMode.Wait) && reqId === 0) throw protocolError('a call that answers has no request id');
-      let def: FnDef | null = null;
-      if (b[3]) {
-        try {
-          def = checkFnDef(v8.deserialize(b.subarray(CALL_HEAD, CALL_HEAD + defLen)));
-        } catch (e) {
-          throw (e as { code?: string }).code === 'ERR_PROTOCOL' ? e : protocolError('unreadable function definition');
-        }
-      }
+      // A definition is a payload of its own kind (None: no definition, the peer has it).
+      const def = b[3] === PayloadKind.None ? null : payload(b[3]!, b.subarray(0, CALL_HEAD + defLen), CALL_HEAD);
       return { kind: 'call', mode, reqId, rr, fnId: b.readUInt32LE(16), fnDef: def, args: payload(b[2]!, b, CALL_HEAD + defLen) };
     }
     case K_RESULT:

@@ -1,5 +1,5 @@
 import { coded } from '../core/errors.js';
-import { decodeArgs, encodeArgs } from './codec.js';
+import { decodeArgs, encodeArgs, type HandOvers } from './codec.js';
 import { send } from './connections.js';
 import type { Msg, RRID } from './messages.js';
 import { replyError, replyValue } from './reply.js';
@@ -32,15 +32,22 @@ function indexOf(op: OwnerOp): number {
   return i;
 }
 
-/** Run `op` on process `pid` for the object `rr` and read its answer with `read`. */
+/**
+ * Run `op` on process `pid` for the object `rr` and read its answer with `read`. The hand-overs of
+ * handles and functions among the arguments (reference counts, what `pid` is believed to hold)
+ * apply once the message has encoded, as a call's do (remote/calls.ts): an operation too large to
+ * send leaves no belief behind that the peer holds a function it never received.
+ */
 export function callOn<T>(pid: number, op: OwnerOp, rr: RRID, args: readonly unknown[], read: ReplyReader<T>, keepAlive = true): Promise<T> {
-  const msg = { kind: 'owner', reqId: nextRequestId(), rr, op: indexOf(op), args: encodeArgs(args, { peer: pid }, 'operation arguments') } as const;
-  return request(pid, msg, read, keepAlive);
+  const handOvers: HandOvers = [];
+  const msg = { kind: 'owner', reqId: nextRequestId(), rr, op: indexOf(op), args: encodeArgs(args, { peer: pid }, 'operation arguments', handOvers) } as const;
+  return request(pid, msg, read, keepAlive, handOvers);
 }
 
-/** Run `op` on process `pid` for the object `rr`, expecting no answer. */
+/** Run `op` on process `pid` for the object `rr`, expecting no answer (hand-overs as for callOn). */
 export function sendOn(pid: number, op: OwnerOp, rr: RRID, args: readonly unknown[]): void {
-  send(pid, { kind: 'owner', reqId: 0, rr, op: indexOf(op), args: encodeArgs(args, { peer: pid }, 'operation arguments') });
+  const handOvers: HandOvers = [];
+  send(pid, { kind: 'owner', reqId: 0, rr, op: indexOf(op), args: encodeArgs(args, { peer: pid }, 'operation arguments', handOvers) }, handOvers);
 }
 
 /** Serve an owner operation another process asked for; answer it when it carries a request id. */

@@ -13,10 +13,14 @@ export const enum PayloadKind {
   V8Refs = 3,
   /** An argument list of numbers only, as float64s (owner operations, chunk bounds). */
   Numbers = 4,
+  /** A small plain value in the compact form (compact.ts), no references inside. */
+  Compact = 5,
+  /** The compact form, holding reference records to revive. */
+  CompactRefs = 6,
 }
 
 /** The highest kind a payload may have (anything above it in a message is a protocol error). */
-export const MAX_PAYLOAD_KIND: number = PayloadKind.Numbers;
+export const MAX_PAYLOAD_KIND: number = PayloadKind.CompactRefs;
 
 export interface Payload {
   kind: PayloadKind;

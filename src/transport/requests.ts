@@ -33,11 +33,12 @@ export function nextRequestId(): number {
 
 /**
  * Send `msg` (whose reqId came from nextRequestId) and wait for its reply, read by `read`. While
- * it waits, the connection keeps this process alive, unless `keepAlive` is false.
+ * it waits, the connection keeps this process alive, unless `keepAlive` is false. `handOvers`: as
+ * for `send`.
  */
-export function request<T>(pid: number, msg: Msg & { reqId: number }, read: ReplyReader<T>, keepAlive = true): Promise<T> {
+export function request<T>(pid: number, msg: Msg & { reqId: number }, read: ReplyReader<T>, keepAlive = true, handOvers?: readonly (() => void)[]): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    send(pid, msg);
+    send(pid, msg, handOvers);
     pending.set(msg.reqId, { pid, read, resolve: resolve as (v: unknown) => void, reject, keepAlive });
     if (keepAlive) awaiting(pid, 1);
   });

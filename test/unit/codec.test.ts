@@ -38,7 +38,8 @@ describe('values', () => {
     const p = encodeArgs([1, -2, 3.25], ctx);
     expect(p.kind).toBe(PayloadKind.Numbers);
     expect(decodeArgs(p, ctx)).toEqual([1, -2, 3.25]);
-    expect(encodeArgs([1, 'x'], ctx).kind).toBe(PayloadKind.V8);
+    expect(encodeArgs([1, 'x'], ctx).kind).toBe(PayloadKind.Compact);
+    expect(encodeArgs([1, new Map()], ctx).kind).toBe(PayloadKind.V8);
   });
 
   it('handles travel as records, are counted once the message has encoded, and revive by type', () => {
@@ -82,6 +83,37 @@ describe('values', () => {
       expect(() => decodeValue(unknown, ctx)).toThrow(expect.objectContaining({ code: 'ERR_PROTOCOL', message: expect.stringContaining('"point"') }));
     } finally {
       configureCodec({ handleTypes: [pointType], functions: { encode: (f) => ({ name: f.name }), decode: () => () => 'revived' } });
+    }
+  });
+});
+
+describe('reviving a payload', () => {
+  class Fragile {
+    constructor(readonly ok: boolean) {}
+  }
+  const decoded: boolean[] = [];
+  const fragileType: HandleType<Fragile> = {
+    tag: 'fragile',
+    classes: [Fragile],
+    encode: (f) => ({ ok: f.ok }),
+    decode: (d) => {
+      const ok = (d as { ok: boolean }).ok;
+      decoded.push(ok);
+      if (!ok) throw new Error('cannot arrive here');
+      return new Fragile(ok);
+    },
+  };
+
+  it('goes on past a record that fails, then throws its error: every other record is revived', () => {
+    configureCodec({ handleTypes: [pointType, fragileType], functions: { encode: (f) => ({ name: f.name }), decode: () => () => 'revived' } });
+    try {
+      decoded.length = 0;
+      for (const p of [encodeArgs([new Fragile(false), new Fragile(true), [new Fragile(true)]], ctx), encodeArgs([new Fragile(false), new Map([[1, new Fragile(true)]])], ctx)]) {
+        expect(() => decodeArgs(p, ctx)).toThrow('cannot arrive here');
+      }
+      expect(decoded).toEqual([false, true, true, false, true]);
+    } finally {
+      configureCodec({ handleTypes: [pointType], functions: { encode: (f) => ({ name: f.name }), decode: (d) => Object.defineProperty(() => 'revived', 'name', { value: (d as { name: string }).name }) } });
     }
   });
 });

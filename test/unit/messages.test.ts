@@ -5,6 +5,8 @@ import { decodeMsg, encodeMsg, type Msg, peekReqId } from '../../src/transport/m
 import { EMPTY_PAYLOAD, PayloadKind } from '../../src/transport/payload.js';
 
 const args = { kind: PayloadKind.V8, bytes: Uint8Array.from([255, 15, 65, 0]) };
+// A function's definition is a payload of its own (its record, remote/function-shipping.ts).
+const def = { kind: PayloadKind.CompactRefs, bytes: Uint8Array.from([8, 1, 0, 1]) };
 const host = { key: 'boot/pid:[1]/0', name: 'hostA' };
 const peers = [
   { pid: 2, address: '\0sharedarrays-1-abc', ospid: 4242, host: host.key, hostname: 'hostA' },
@@ -12,9 +14,9 @@ const peers = [
 ];
 
 const every: Msg[] = [
-  { kind: 'call', reqId: 7, mode: 0, rr: null, fnId: 3, fnDef: { kind: 'pkg', path: 'Math.sqrt' }, args },
-  { kind: 'call', reqId: 0, mode: 1, rr: { whence: 1, id: 99 }, fnId: 4, fnDef: { kind: 'src', src: '(x) => x + N', envNames: ['N', 'h'], env: args, envSrc: [null, '() => 1'] }, args: EMPTY_PAYLOAD },
-  { kind: 'call', reqId: 8, mode: 2, rr: { whence: 2, id: 1 }, fnId: 5, fnDef: { kind: 'mod', url: 'file:///m.js', name: 'f' }, args },
+  { kind: 'call', reqId: 7, mode: 0, rr: null, fnId: 3, fnDef: def, args },
+  { kind: 'call', reqId: 0, mode: 1, rr: { whence: 1, id: 99 }, fnId: 4, fnDef: { kind: PayloadKind.V8Refs, bytes: Uint8Array.from([255, 15, 48]) }, args: EMPTY_PAYLOAD },
+  { kind: 'call', reqId: 8, mode: 2, rr: { whence: 2, id: 1 }, fnId: 5, fnDef: def, args },
   { kind: 'call', reqId: 0, mode: 3, rr: null, fnId: 6, fnDef: null, args: EMPTY_PAYLOAD },
   { kind: 'result', reqId: 9, ok: true, value: { kind: PayloadKind.Number, bytes: new Uint8Array(new Float64Array([2.5]).buffer) } },
   { kind: 'result', reqId: 10, ok: false, value: args },
@@ -85,11 +87,12 @@ describe('malformed frames are refused', () => {
     refused(c);
   });
 
-  it('a definition that overruns the frame or has an unknown form', () => {
+  it('a definition that overruns the frame or is of an unknown payload kind', () => {
     const b = Buffer.from(body(every[0]!));
     b.writeUInt32LE(1 << 20, 20);
     refused(b);
-    const bad = body({ ...(every[0] as Extract<Msg, { kind: 'call' }>), fnDef: { kind: 'src', src: 'x', envNames: ['a b'], env: null, envSrc: [null] } });
+    const bad = body(every[0]!);
+    bad[3] = 42;
     refused(bad);
   });
 
