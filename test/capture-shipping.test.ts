@@ -75,27 +75,34 @@ describe('a distributed step per time step', () => {
 });
 
 describe('handles in a capture', () => {
-  it('arrive once per worker: every later capture sees the same object there', async () => {
+  it('arrive once per worker (a SharedArray, a view of it, a Future, a DArray): every later capture sees the same object there', async () => {
     const w = ws[1]!;
     const S = await SharedArray.create('int32', [4]);
+    const V = S.view(range(1, 3));
     const F = remotecall(() => 'the value', ws[0]!);
+    const D = await distribute(new Float64Array([1, 2, 3, 4]));
     try {
       const sameAsLast = (t: number) =>
-        capture({ S, F, t }, () => {
+        capture({ S, V, F, D, t }, () => {
           const g = globalThis as Record<string, unknown>;
-          const same = g.lastS === S && g.lastF === F;
-          g.lastS = S;
-          g.lastF = F;
+          const same = g.lastS === S && g.lastV === V && g.lastF === F && g.lastD === D;
+          Object.assign(g, { lastS: S, lastV: V, lastF: F, lastD: D });
           S.data[0] = t;
+          V.set(0, t);
           return same;
         });
       const seen: boolean[] = [];
       for (let t = 1; t <= 5; t++) seen.push(await remotecallFetch((g: () => boolean) => g(), w, sameAsLast(t)));
       expect(seen).toEqual([false, true, true, true, true]);
       expect(S.data[0]).toBe(5);
+      expect(S.data[1]).toBe(5);
       expect(await remotecallFetch(capture({ F }, () => F.fetch()), w)).toBe('the value');
-      await remotecallFetch(() => void delete (globalThis as Record<string, unknown>).lastF, w);
+      expect(await remotecallFetch(capture({ D }, () => D.sum()), w)).toBe(10);
+      await remotecallFetch(() => {
+        for (const k of ['lastS', 'lastV', 'lastF', 'lastD']) delete (globalThis as Record<string, unknown>)[k];
+      }, w);
     } finally {
+      await D.close();
       await S.close();
     }
   });

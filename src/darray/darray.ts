@@ -300,6 +300,7 @@ export const darrayHandleType: HandleType<DArray> = {
   encode: (D) => DArray.encodeHandle(D),
   handOver: (D, ctx) => DArray.handOver(D, ctx),
   decode: (d) => DArray.decodeHandle(d as DArrayRecord),
+  referable: true,
 };
 
 /** The layout of a new DArray, checked: dims, dtype, owners (live processes) and grid. */

@@ -32,4 +32,6 @@ export const sharedArrayViewHandleType: HandleType<SharedArrayView<DType>> = {
       indices.map((ix) => (typeof ix === 'number' ? ix : new Range(ix[0], ix[1], ix[2]))),
     );
   },
+  // A view never changes (its parent and indices are fixed): a peer's copy stays valid.
+  referable: true,
 };
