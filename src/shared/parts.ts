@@ -1,6 +1,7 @@
 import { detached, onCancelled } from '../core/call-scope.js';
-import { RemoteException } from '../core/errors.js';
+import { ProcessExitedException, RemoteException } from '../core/errors.js';
 import { myid } from '../core/identity.js';
+import { hasExited } from '../core/process-table.js';
 import { remotecallFetch } from '../remote/calls.js';
 import { localRange } from './localindices.js';
 import { checkShmSpace, createPart, type Mapping, openParts, type SharedPart, translate } from './segment.js';
@@ -59,6 +60,8 @@ let nextPartId = 1;
 
 /** Create and reserve a part here for `creator`, and share it (an internal function: it travels by name). */
 export function createSharedPart(bytes: number, creator: number): { id: number; part: SharedPart } {
+  // A request that arrives after its creator was found gone would be kept forever: refuse it.
+  if (hasExited(creator)) throw new ProcessExitedException(creator);
   const { source, stopSharing } = createPart(bytes);
   const id = nextPartId++;
   let mine = sharing.get(creator);
