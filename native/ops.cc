@@ -1,9 +1,10 @@
 // The array operations' native part: elementwise operations and reductions over typed arrays,
 // each operand seen through an element offset and strides (native/ops-loops.h has the loops).
 // Mechanism only: src/ops/ checks shapes, dtypes, scalars and aliasing and builds the layout;
-// this file decodes it, dispatches on the element type and runs the loops. It still checks that
-// every operand's elements lie inside its typed array, so no layout can make it touch memory
-// outside the buffers it was given.
+// this file decodes it, dispatches on the element type and runs the loops. It still checks the
+// layout itself (whole numbers, dims >= 0, products and sums without overflow; ERR_INVALID_ARG)
+// and that every operand's elements lie inside its typed array, so no layout can make it touch
+// memory outside the buffers it was given or walk without end.
 //
 // Layout (a Float64Array, possibly longer than needed): [nd, dims[0..nd), then per operand slot:
 // offset, strides[0..nd)], in elements. Every entry point works on the column-major elements [lo, hi) of the shape, so a
@@ -15,6 +16,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 namespace {
@@ -72,7 +74,45 @@ int64_t IntArg(const Napi::CallbackInfo& info, size_t i) {
   return info[i].As<Napi::Number>().Int64Value();
 }
 
+// A RangeError with code ERR_INVALID_ARG, as src/core/errors.ts codes them.
+Napi::Error InvalidArg(Napi::Env env, const std::string& message) {
+  Napi::Error e = Napi::RangeError::New(env, message);
+  e.Set("code", Napi::String::New(env, "ERR_INVALID_ARG"));
+  return e;
+}
+
+// A layout no src/ops/ caller builds: the layout is corrupt, not the data.
+Napi::Error LayoutError(Napi::Env env, const std::string& problem) {
+  return InvalidArg(env, "malformed layout: " + problem + " (layouts come from src/ops/shape.ts layoutOf; pass one built there)");
+}
+
+std::string Show(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+// Whether a layout entry is a whole number >= min and at most 2^53 in magnitude (what a double
+// holds exactly): casting anything else to int64_t would be undefined behaviour.
+bool WholeNumber(double v, double min) {
+  return std::isfinite(v) && v == std::trunc(v) && v >= min && std::fabs(v) <= 9007199254740992.0;
+}
+
+// The number of elements of a shape, or -1 when it does not fit in an int64_t.
+int64_t ElementCount(const Layout& L) {
+  for (int d = 0; d < L.nd; d++) {
+    if (L.dims[d] == 0) return 0;
+  }
+  int64_t n = 1;
+  for (int d = 0; d < L.nd; d++) {
+    if (__builtin_mul_overflow(n, L.dims[d], &n)) return -1;
+  }
+  return n;
+}
+
 // Reads dims and the slots' offsets and strides; `offsets` receives each slot's element offset.
+// Every entry is checked (whole numbers, dims >= 0, an element count that fits): what passes here
+// is what CheckInside and the loops can compute with without overflow or an endless walk.
 Layout ReadLayout(const Napi::CallbackInfo& info, size_t i, int nops, int64_t (&offsets)[ops::kMaxOperands]) {
   Napi::Env env = info.Env();
   if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
@@ -83,40 +123,57 @@ Layout ReadLayout(const Napi::CallbackInfo& info, size_t i, int nops, int64_t (&
   size_t n = f.ElementLength();
   Layout L;
   L.nops = nops;
-  L.nd = n > 0 ? static_cast<int>(v[0]) : -1;
-  if (L.nd < 0 || L.nd > ops::kMaxDims || n < static_cast<size_t>(1 + L.nd + nops * (1 + L.nd))) {
-    throw Napi::RangeError::New(env, "malformed layout");
+  if (n == 0) throw LayoutError(env, "it is empty");
+  if (!(v[0] >= 0 && v[0] <= ops::kMaxDims && v[0] == std::trunc(v[0]))) {
+    throw LayoutError(env, "the number of dimensions must be a whole number from 0 to " + std::to_string(ops::kMaxDims) + ", got " + Show(v[0]));
   }
-  for (int d = 0; d < L.nd; d++) L.dims[d] = static_cast<int64_t>(v[1 + d]);
+  L.nd = static_cast<int>(v[0]);
+  if (n < static_cast<size_t>(1 + L.nd + nops * (1 + L.nd))) {
+    throw LayoutError(env, std::to_string(n) + " entries are too few for " + std::to_string(L.nd) + " dimensions and " + std::to_string(nops) + " operands");
+  }
+  for (int d = 0; d < L.nd; d++) {
+    if (!WholeNumber(v[1 + d], 0)) throw LayoutError(env, "dims[" + std::to_string(d) + "] must be a whole number >= 0, got " + Show(v[1 + d]));
+    L.dims[d] = static_cast<int64_t>(v[1 + d]);
+  }
+  if (ElementCount(L) < 0) throw LayoutError(env, "the shape has more elements than an int64 counts");
+  constexpr double kMin = -9007199254740992.0;
   for (int k = 0; k < nops; k++) {
     const double* slot = v + 1 + L.nd + k * (1 + L.nd);
+    for (int j = 0; j <= L.nd; j++) {
+      if (!WholeNumber(slot[j], kMin)) {
+        throw LayoutError(env, "operand " + std::to_string(k) + "'s " + (j == 0 ? std::string("offset") : "strides[" + std::to_string(j - 1) + "]") +
+                                   " must be a whole number, got " + Show(slot[j]));
+      }
+    }
     offsets[k] = static_cast<int64_t>(slot[0]);
     for (int d = 0; d < L.nd; d++) L.strides[k][d] = static_cast<int64_t>(slot[1 + d]);
   }
   return L;
 }
 
-int64_t ElementCount(const Layout& L) {
-  int64_t n = 1;
-  for (int d = 0; d < L.nd; d++) n *= L.dims[d];
-  return n;
-}
-
-// The guard behind the TypeScript checks: slot k's elements all lie inside `a`.
+// The guard behind the TypeScript checks: slot k's elements all lie inside `a`. The reach of
+// every dimension, and their sum, are computed with overflow checks: a wrapped product or sum
+// could otherwise land back inside the buffer.
 void CheckInside(Napi::Env env, const Layout& L, int k, int64_t offset, const Array& a) {
   if (ElementCount(L) == 0) return;
   int64_t lo = offset, hi = offset;
   for (int d = 0; d < L.nd; d++) {
-    int64_t reach = (L.dims[d] - 1) * L.strides[k][d];
-    (reach < 0 ? lo : hi) += reach;
+    int64_t reach;
+    bool overflow = __builtin_mul_overflow(L.dims[d] - 1, L.strides[k][d], &reach);
+    overflow = overflow || __builtin_add_overflow(reach < 0 ? lo : hi, reach, reach < 0 ? &lo : &hi);
+    if (overflow) throw LayoutError(env, "operand " + std::to_string(k) + "'s strides reach further than an int64 counts");
   }
   if (lo < 0 || hi >= a.length) {
-    throw Napi::RangeError::New(env, "operand " + std::to_string(k) + " reaches outside its typed array");
+    throw InvalidArg(env, "operand " + std::to_string(k) + " reaches outside its typed array (elements " + std::to_string(lo) + " to " + std::to_string(hi) + " of " +
+                              std::to_string(a.length) + "); its offset and strides must keep every element of the shape inside it");
   }
 }
 
 void CheckRange(Napi::Env env, const Layout& L, int64_t lo, int64_t hi) {
-  if (lo < 0 || hi < lo || hi > ElementCount(L)) throw Napi::RangeError::New(env, "element range outside the shape");
+  if (lo < 0 || hi < lo || hi > ElementCount(L)) {
+    throw InvalidArg(env, "element range [" + std::to_string(lo) + ", " + std::to_string(hi) + ") is outside the shape's " + std::to_string(ElementCount(L)) +
+                              " elements; lo and hi must satisfy 0 <= lo <= hi <= the element count");
+  }
 }
 
 // Calls fn(Math{}) with the element arithmetic of typed-array type t.

@@ -32,7 +32,7 @@ import { functionCodec } from './remote/function-shipping.js';
 import { interruptCalls, serveCall } from './remote/serve.js';
 import { dropPeerShipped, forgetReceived } from './remote/shipped.js';
 import { attachSharedArray, forgetArraysOf, releaseSharedArray } from './shared/family.js';
-import { createSharedPart, stopSharingParts } from './shared/parts.js';
+import { createSharedPart, dropPartsOf, stopSharingParts } from './shared/parts.js';
 import { sharedArrayHandleType } from './shared/shared-array-handle.js';
 import { sharedArrayViewHandleType } from './shared/view-handle.js';
 import { barrierHandleType } from './threads/barrier-handle.js';
@@ -80,7 +80,8 @@ const dispatch = createDispatcher({
 
 // 5. When a connection is lost, what waited on it fails; when the process behind it is gone,
 //    what it held is released, what it shared is let go (the DArrays it created: their blocks
-//    here, which nobody can count any more), and the role reacts (a master reports a
+//    here, which nobody can count any more; the parts of arrays it was creating, which it will
+//    never say to stop sharing), and the role reacts (a master reports a
 //    dead worker; a worker without its master exits).
 function peerLost(pid: number, _error: Error | null, gone: boolean): void {
   failRequestsTo(pid, () => new ProcessExitedException(pid));
@@ -88,6 +89,7 @@ function peerLost(pid: number, _error: Error | null, gone: boolean): void {
   dropClient(pid);
   dropPeerShipped(pid);
   forgetArraysOf(pid);
+  dropPartsOf(pid);
   dropBlocksOf(pid);
   if (myid() === 1) masterLostWorker(pid);
   else workerLostPeer(pid);

@@ -1,6 +1,7 @@
 // Every bad input to the array operations gets a coded error that names the problem, before any
 // element is written: shapes, dtypes, scalars, non-arrays, closed and read-only arrays, unknown
 // map functions, arity and options, integer division by zero, empty reductions.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,5 +149,61 @@ describe('arity and options', () => {
   it('parallel on arrays of this process only: a rejected Promise, ERR_INVALID_ARG', async () => {
     const e = await rejection(sum(new Float64Array(4), { parallel: true }));
     expect(e).toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG', message: expect.stringMatching(/Float64Array of this process only/) });
+  });
+});
+
+describe("the addon's own guard over layouts", () => {
+  // The addon's entry points (native/ops.cc) called directly with layouts no src/ops/ caller
+  // builds: each gets a RangeError with code ERR_INVALID_ARG, never a read outside the buffer, an
+  // endless walk or undefined behaviour. They run in a child process with a deadline, so that a
+  // regression shows as a failure (a crash or a timeout), not as a hung or crashed test process.
+  it('a hostile layout: dims negative, fractional, NaN or huge, strides whose products or sums overflow', () => {
+    const kernelsUrl = new URL('../dist/src/ops/kernels.js', import.meta.url).href;
+    const script = `
+      import { kernels, codeOf } from ${JSON.stringify(kernelsUrl)};
+      const k = kernels();
+      const x = new Float64Array(16).fill(1);
+      const y = new Float64Array(16);
+      const sum = codeOf('reduce', 'sum');
+      const L = (...v) => Float64Array.from(v);
+      const cases = {
+        'dims 2^33+1, stride 2^31 (the reach wraps to 0)': () => k.opsReduce(sum, x, L(1, 2 ** 33 + 1, 0, 2 ** 31), 0, 2),
+        'two reaches of 2^62 (their sum wraps)': () => k.opsReduce(sum, x, L(2, 3, 3, 0, 2 ** 61, 2 ** 61), 0, 2),
+        'negative dims (an endless walk)': () => k.opsReduce(sum, x, L(2, -1, -1, 0, 0, -1), 0, 1),
+        'a NaN dim': () => k.opsReduce(sum, x, L(1, NaN, 0, 1), 0, 1),
+        'a fractional dim': () => k.opsReduce(sum, x, L(1, 2.5, 0, 1), 0, 1),
+        'an infinite stride': () => k.opsReduce(sum, x, L(1, 2, 0, Infinity), 0, 2),
+        'a fractional offset': () => k.opsReduce(sum, x, L(1, 2, 0.5, 1), 0, 2),
+        'more elements than an int64 counts': () => k.opsReduce(sum, x, L(2, 2 ** 40, 2 ** 40, 0, 0, 0), 0, 1),
+        'a NaN number of dimensions': () => k.opsReduce(sum, x, L(NaN, 1, 0, 1), 0, 1),
+        'too many dimensions': () => k.opsReduce(sum, x, L(33), 0, 1),
+        'an element range outside the shape': () => k.opsReduce(sum, x, L(1, 4, 0, 1), 0, 5),
+        'unary: negative dims': () => k.opsUnary(codeOf('unary', 'copy'), y, x, L(2, -1, -1, 0, 0, -1, 0, 0, -1), 0, 1),
+        'binary: a wrapped reach': () => k.opsBinary(codeOf('binary', 'add'), y, x, x, L(1, 2 ** 33 + 1, 0, 2 ** 31, 0, 2 ** 31, 0, 2 ** 31), 0, 2),
+        'axpy: a wrapped reach': () => k.opsAxpy(2, x, y, L(1, 2 ** 33 + 1, 0, 2 ** 31, 0, 2 ** 31, 0, 2 ** 31), 0, 2),
+        'dot: a wrapped reach': () => k.opsDot(x, y, L(1, 2 ** 33 + 1, 0, 2 ** 31, 0, 2 ** 31), 0, 2),
+      };
+      const out = {};
+      for (const [what, call] of Object.entries(cases)) {
+        try {
+          out[what] = { returned: String(call()) };
+        } catch (e) {
+          out[what] = { name: e.name, code: e.code, message: e.message };
+        }
+      }
+      // And a well-formed layout still works: a 4x2 view with strides 1, 8 sums 8 ones.
+      out.good = k.opsReduce(sum, x, L(2, 4, 2, 0, 1, 8), 0, 8);
+      console.log(JSON.stringify(out));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.signal, `the child was stopped by a signal: ${r.stderr}`).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(out.good).toBe(8);
+    delete out.good;
+    for (const [what, result] of Object.entries(out)) {
+      expect(result, what).toMatchObject({ name: 'RangeError', code: 'ERR_INVALID_ARG', message: expect.stringMatching(/malformed layout|reaches outside|element range/) });
+    }
+    expect(Object.keys(out).length).toBe(15);
   });
 });

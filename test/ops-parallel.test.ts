@@ -144,6 +144,37 @@ describe('who runs the parts', () => {
     expect(new Set(X.data)).toEqual(new Set([ws[0]]));
     await X.close();
   });
+  it('a worker that holds the arrays but does not map them starts a parallel operation: the participants run it', async () => {
+    const [inside, outside] = ws as [number, number];
+    const A = await shared('float64', [6, 5], samples('float64', 30, 43), [1, inside]);
+    const B = await shared('float64', [6, 5], samples('float64', 30, 44), [1, inside]);
+    const O = await shared('float64', [6, 5], [], [1, inside]);
+    const expected = sum(A);
+    const reference = Float64Array.from(A.data, (x, i) => x + B.data[i]!);
+    expect(await remotecallFetch((X: SA<'float64'>) => X.isMapped, outside, A)).toBe(false);
+    expect(await remotecallFetch((X: SA<'float64'>) => sum(X, { parallel: true }), outside, A)).toBe(expected);
+    await remotecallWait((Y: SA<'float64'>, X: SA<'float64'>, Z: SA<'float64'>) => add(Y, X, Z, { parallel: true }), outside, O, A, B);
+    expect([...O.data]).toEqual([...reference]);
+    // Views too; and the checks still run on the caller, from dims, strides and dtypes.
+    expect(await remotecallFetch((X: SA<'float64'>) => sum(X.view(range(1, 6), ':'), { parallel: true }), outside, A)).toBe(sum(A.view(range(1, 6), ':')));
+    const T = await shared('float32', [6, 5], [], [1, inside]);
+    const failures = await remotecallFetch(
+      async (X: SA<'float64'>, Y: SA<'float32'>) => {
+        const codeOf = (p: Promise<unknown>): Promise<unknown> => p.then(() => 'resolved', (e: { code?: string; message?: string }) => e.code);
+        return [
+          await codeOf(add(X, X, Y as never, { parallel: true }) as Promise<unknown>),
+          await codeOf(add(X, X, X.view(range(0, 5), ':') as never, { parallel: true }) as Promise<unknown>),
+          await codeOf(add(X.view(range(1, 6), ':'), X.view(range(0, 5), ':'), 1, { parallel: true }) as Promise<unknown>),
+        ];
+      },
+      outside,
+      O,
+      T,
+    );
+    expect(failures).toEqual(['ERR_DTYPE_MISMATCH', 'ERR_SHAPE_MISMATCH', 'ERR_OVERLAP']);
+    expect([...O.data]).toEqual([...reference]);
+    await Promise.all([A.close(), B.close(), O.close(), T.close()]);
+  });
 });
 
 describe('the seed\'s advection with native adds', () => {
@@ -202,6 +233,22 @@ describe('failure paths', () => {
     expect(await remotecallFetch((A: SA<'float64'>) => sum(A), ws[0]!, S)).toBe(10);
     const e = (await rejection(remotecallFetch((A: SA<'float64'>) => sum(A), ws[1]!, S))) as { cause?: { code?: string } };
     expect(e.cause?.code).toBe('ERR_NOT_MAPPED');
+    await S.close();
+  });
+
+  it('a part that fails does not settle the operation while other parts still write', async () => {
+    const [extra] = await addprocs(1);
+    const n = 2 ** 22;
+    // Created here (so mapped here) over ws[0] and extra; extra's part fails at once (it has exited),
+    // ws[0] runs exp over its 2M elements meanwhile.
+    const S = await SharedArray.create('float64', n, { pids: [ws[0]!, extra!] });
+    await rmprocs([extra!]);
+    const e = await rejection(map('exp', S, { parallel: true }));
+    // What ws[0] wrote is all there by the time the caller learns of the failure.
+    const share = S.data[n / 2 - 1];
+    expect(e).toMatchObject({ name: 'ProcessExitedException', code: 'ERR_PROCESS_EXITED', pid: extra });
+    expect(share).toBe(1);
+    expect(S.data[0]).toBe(1);
     await S.close();
   });
 

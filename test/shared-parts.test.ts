@@ -8,7 +8,7 @@
 // Read at the first threads.for: the pool threads that map the array a second time.
 process.env.SHAREDARRAYS_NUM_THREADS = '3';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
@@ -182,6 +182,30 @@ describe('an array in parts', () => {
     await S.close();
   });
 
+  it("the creator's own part that cannot be made (the master out of descriptors) fails create; the parts made are let go", async () => {
+    const before = mappingCounts();
+    // The worker's part is asked for first; the master's own part then fails synchronously
+    // (shm_open: EMFILE) while the worker's is being made.
+    const fds: number[] = [];
+    let creating: Promise<unknown>;
+    try {
+      try {
+        for (;;) fds.push(openSync('/dev/null', 'r'));
+      } catch {
+        // Every descriptor this process may open is held.
+      }
+      creating = SharedArray.create('float64', (20 * MiB) / 8, { pids: [ws[0]!, 1] });
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+    expect(fds.length).toBeGreaterThan(0);
+    const e = await rejection(creating);
+    expect((e as Error & { code?: string }).code).toBe('EMFILE');
+    // create has failed only once the worker's part is closed there.
+    expect(allOpen()).toEqual([]);
+    expect(mappingCounts()).toEqual(before);
+  });
+
   it('small arrays stay one segment', async () => {
     const before = mappingCounts();
     const S = await SharedArray.create('float64', (8 * MiB) / 8);
@@ -226,6 +250,42 @@ describe('a create interrupted on its creator', () => {
       gate.finalize();
     });
   }
+});
+
+describe('a creator lost while it shares parts', () => {
+  // The creator (a worker) dies after its participants made their parts and before it says stop:
+  // nobody will, so each participant closes the parts it made for it once it learns of the death.
+  it('each participant closes the parts it made for the dead creator: no descriptor stays open', async () => {
+    const [w, waiter] = ws as [number, number];
+    const log = await RemoteChannel.create<string>(() => new Channel<string>(4));
+    const gate = await RemoteChannel.create<number>(() => new Channel<number>(1));
+    const creating = remotecallFetch(
+      capture({ log, gate, waiter }, (n: number, pids: number[]) =>
+        SharedArray.create('float64', n, {
+          pids,
+          init: capture({ log, gate, waiter }, async () => {
+            if (myid() !== waiter) return;
+            await put(log, 'in init');
+            await take(gate);
+          }),
+        }).then(() => 'made'),
+      ),
+      w,
+      (24 * MiB) / 8,
+      [w, waiter],
+    );
+    expect(await take(log)).toBe('in init');
+    const waiterOs = ospids.get(waiter)!;
+    expect(openSegments(waiterOs).length).toBeGreaterThan(0);
+    process.kill(ospids.get(w)!, 'SIGKILL');
+    await expect(creating).rejects.toMatchObject({ code: 'ERR_PROCESS_EXITED' });
+    await put(gate, 1);
+    await waitFor(() => openSegments(waiterOs).length === 0, { what: `process ${waiter} to close the part it made for the dead creator ${w}` });
+    ospids.delete(w);
+    ws = ws.filter((p) => p !== w);
+    log.finalize();
+    gate.finalize();
+  });
 });
 
 const fixture = fileURLToPath(new URL('./fixtures/shared-parts-nospace.mjs', import.meta.url));

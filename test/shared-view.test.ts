@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
+import { sharedArrayViewHandleType } from '../dist/src/shared/view-handle.js';
 import { useWorkers } from './helpers/cluster.js';
 import { rejection } from './helpers/rejection.js';
 import { rng } from './helpers/ops-reference.js';
@@ -282,6 +283,40 @@ describe('views travel to other processes as views', () => {
     const S = await numbered([ws[0]!]);
     const ok = await remotecallFetch((W: View<'int32'>) => W.indices.every((ix) => typeof ix === 'number' || ix instanceof Range), ws[0]!, S.view(range(0, 4, 3), 1, ':'));
     expect(ok).toBe(true);
+    await S.close();
+  });
+});
+
+describe('a malformed view record from a peer', () => {
+  // What a peer sends as a view is checked before anything uses it: a record of the wrong form, or
+  // one that does not fit its parent, is the peer's fault (ERR_PROTOCOL), never a plain TypeError
+  // or a view that quietly means something else.
+  it('is refused with ERR_PROTOCOL, whatever is wrong with it', async () => {
+    const S = await numbered();
+    const decode = (record: unknown): unknown => sharedArrayViewHandleType.decode(record, undefined as never);
+    const records: [string, unknown][] = [
+      ['no record', null],
+      ['a parent that is not a SharedArray', { parent: {}, indices: [0, 0, 0] }],
+      ['indices that are not a list', { parent: S, indices: 'x' }],
+      ['a range that is not a triple', { parent: S, indices: [[0, 2], 0, 0] }],
+      ['a range of strings', { parent: S, indices: [['a', 1, 1], 0, 0] }],
+      ['a fractional index', { parent: S, indices: [0.5, 0, 0] }],
+      ['a zero step', { parent: S, indices: [[0, 2, 0], 0, 0] }],
+      ['too few indices', { parent: S, indices: [0, 0] }],
+      ['an index outside the parent', { parent: S, indices: [9, 0, 0] }],
+    ];
+    for (const [what, record] of records) {
+      let e: unknown;
+      try {
+        decode(record);
+      } catch (err) {
+        e = err;
+      }
+      expect(e, what).toMatchObject({ code: 'ERR_PROTOCOL', message: expect.stringMatching(/received a (malformed SharedArrayView|view that does not fit)/) });
+    }
+    // A well-formed record still makes the view it describes.
+    const V = decode({ parent: S, indices: [[0, 4, 2], 1, 2] }) as View<'int32'>;
+    expect([...V.toArray()]).toEqual([12, 212]);
     await S.close();
   });
 });

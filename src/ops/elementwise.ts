@@ -25,8 +25,8 @@ const MAP_OPS = Object.keys({
 } satisfies Record<MapOp, 0>) as MapOp[];
 
 /** fill(x, v): every element of x becomes v. */
-const fillPlan: PlanBuilder = ([xArg, v]) => {
-  const x = arrayOperand(xArg, 'x', 'fill');
+const fillPlan: PlanBuilder = ([xArg, v], ctx) => {
+  const x = arrayOperand(xArg, 'x', 'fill', ctx);
   checkWritable(x, 'fill');
   const value = checkScalar(x.dtype, scalarArg(v, 'v', 'fill'), 'v', 'fill');
   const dims = commonShape('fill', [x]);
@@ -37,8 +37,8 @@ const fillPlan: PlanBuilder = ([xArg, v]) => {
 
 /** copyTo(dst, src): dst's elements become src's (an overlapping src is read as a copy, like memmove). */
 const copyToPlan: PlanBuilder = ([dstArg, srcArg], ctx) => {
-  const dst = arrayOperand(dstArg, 'dst', 'copyTo');
-  const src0 = arrayOperand(srcArg, 'src', 'copyTo');
+  const dst = arrayOperand(dstArg, 'dst', 'copyTo', ctx);
+  const src0 = arrayOperand(srcArg, 'src', 'copyTo', ctx);
   checkWritable(dst, 'copyTo');
   checkSameDtype('copyTo', [dst, src0]);
   const dims = commonShape('copyTo', [dst, src0]);
@@ -51,9 +51,9 @@ const copyToPlan: PlanBuilder = ([dstArg, srcArg], ctx) => {
 /** add, sub, mul, div(out, a, b): out = a ∘ b, elementwise; a or b may be a scalar. */
 function binaryPlan(op: 'add' | 'sub' | 'mul' | 'div'): PlanBuilder {
   return ([outArg, aArg, bArg], ctx) => {
-    const out = arrayOperand(outArg, 'out', op);
+    const out = arrayOperand(outArg, 'out', op, ctx);
     checkWritable(out, op);
-    const given = [operandOrScalar(aArg, 'a', op), operandOrScalar(bArg, 'b', op)] as const;
+    const given = [operandOrScalar(aArg, 'a', op, ctx), operandOrScalar(bArg, 'b', op, ctx)] as const;
     const arrays = [out, ...given.filter((o): o is ArrayOperand => o.kind === 'array')];
     checkSameDtype(op, arrays);
     const dims = commonShape(op, arrays);
@@ -89,8 +89,8 @@ function binaryPlan(op: 'add' | 'sub' | 'mul' | 'div'): PlanBuilder {
 
 /** axpy(alpha, x, y): y = alpha * x + y (BLAS's axpy, Julia's axpy!). */
 const axpyPlan: PlanBuilder = ([alphaArg, xArg, yArg], ctx) => {
-  const y = arrayOperand(yArg, 'y', 'axpy');
-  const x0 = arrayOperand(xArg, 'x', 'axpy');
+  const y = arrayOperand(yArg, 'y', 'axpy', ctx);
+  const x0 = arrayOperand(xArg, 'x', 'axpy', ctx);
   checkWritable(y, 'axpy');
   checkSameDtype('axpy', [y, x0]);
   const alpha = checkScalar(y.dtype, scalarArg(alphaArg, 'alpha', 'axpy'), 'alpha', 'axpy');
@@ -106,9 +106,9 @@ const mapPlan: PlanBuilder = (args, ctx) => {
   if (typeof f !== 'string' || !(MAP_OPS as readonly string[]).includes(f)) {
     throw coded(TypeError, 'ERR_INVALID_ARG', `map: the function must be one of ${MAP_OPS.map((n) => `'${n}'`).join(', ')}; got ${typeof f === 'string' ? JSON.stringify(f) : typeof f}`);
   }
-  const out = arrayOperand(outArg, 'out', 'map');
+  const out = arrayOperand(outArg, 'out', 'map', ctx);
   checkWritable(out, 'map');
-  const given = operandOrScalar(xArg, 'x', 'map');
+  const given = operandOrScalar(xArg, 'x', 'map', ctx);
   const arrays = given.kind === 'array' ? [out, given] : [out];
   checkSameDtype('map', arrays);
   const code = codeOf('unary', f);

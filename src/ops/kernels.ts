@@ -10,8 +10,10 @@ export type Scalar = number | bigint;
 /**
  * The addon's array-operation loops (native/ops.cc). Every call runs over the column-major
  * elements [lo, hi) of a shape described by `layout` (see src/ops/shape.ts); the arguments are
- * checked in TypeScript before, so the addon only loops (it still refuses a layout that reaches
- * outside a typed array, with a plain RangeError).
+ * checked in TypeScript before, so the addon only loops. It still checks the layout (whole
+ * numbers, dims >= 0, products and sums of dims and strides without int64 overflow) and refuses
+ * one that reaches outside a typed array, or an element range outside the shape: a RangeError
+ * with code ERR_INVALID_ARG.
  */
 export interface NativeOps {
   /** out = a ∘ b; -1, or for integer division the position (from lo) of the first zero divisor (nothing written). */

@@ -72,14 +72,23 @@ export function columnMajorStrides(dims: readonly number[]): number[] {
   return strides;
 }
 
-/** An array argument; coded errors for anything else, a closed array, or one not mapped here. */
-export function arrayOperand(x: unknown, name: string, op: string): ArrayOperand {
+/** Where an operand is taken: `unmappedHere` on the caller of a parallel operation (see PlanContext). */
+export interface OperandContext {
+  readonly unmappedHere?: boolean;
+}
+
+/**
+ * An array argument; coded errors for anything else, a closed array, or one not mapped here
+ * (unless `ctx.unmappedHere`: then its `data` is the empty typed array an unmapped SharedArray
+ * has, which shape, dtype and overlap checks never read, and the native loops refuse to).
+ */
+export function arrayOperand(x: unknown, name: string, op: string, ctx: OperandContext = {}): ArrayOperand {
   if (x instanceof SharedArray) {
-    const S = usable(x, name, op, 'SharedArray');
+    const S = usable(x, name, op, 'SharedArray', ctx);
     return { kind: 'array', name, source: x, dtype: x.dtype, data: S.data, offset: 0, dims: x.dims, strides: columnMajorStrides(x.dims), length: x.length, writable: x.isWritable, shared: x };
   }
   if (x instanceof SharedArrayView) {
-    const S = usable(x.parent, name, op, 'view of a SharedArray');
+    const S = usable(x.parent, name, op, 'view of a SharedArray', ctx);
     return { kind: 'array', name, source: x, dtype: x.dtype, data: S.data, offset: x.offset, dims: x.dims, strides: x.strides, length: x.length, writable: S.isWritable, shared: S };
   }
   const dtype = typedArrayDtype(x);
@@ -99,9 +108,9 @@ export function arrayOperand(x: unknown, name: string, op: string): ArrayOperand
 }
 
 /** An array argument, or a scalar (number or bigint) where the operation takes one. */
-export function operandOrScalar(x: unknown, name: string, op: string): Operand {
+export function operandOrScalar(x: unknown, name: string, op: string, ctx: OperandContext = {}): Operand {
   if (typeof x === 'number' || typeof x === 'bigint') return { kind: 'scalar', name, value: x };
-  if (x instanceof SharedArray || x instanceof SharedArrayView || typedArrayDtype(x) !== undefined || x instanceof DArray) return arrayOperand(x, name, op);
+  if (x instanceof SharedArray || x instanceof SharedArrayView || typedArrayDtype(x) !== undefined || x instanceof DArray) return arrayOperand(x, name, op, ctx);
   throw coded(TypeError, 'ERR_INVALID_ARG', `${op}: ${name} must be a number, a bigint, a typed array, a SharedArray or a view of one, got ${describe(x)}`);
 }
 
@@ -125,11 +134,11 @@ export function checkSameDtype(op: string, arrays: readonly ArrayOperand[]): voi
   }
 }
 
-function usable(S: SharedArray<DType>, name: string, op: string, what: string): SharedArray<DType> {
+function usable(S: SharedArray<DType>, name: string, op: string, what: string, ctx: OperandContext): SharedArray<DType> {
   if (S.isClosed) {
     throw coded(Error, 'ERR_ARRAY_CLOSED', `${op}: ${name} is a ${what} (${formatDims(S.dims)}) that is closed; it cannot be used after close()`);
   }
-  if (!S.isMapped) {
+  if (!S.isMapped && !ctx.unmappedHere) {
     throw coded(
       RangeError,
       'ERR_NOT_MAPPED',

@@ -10,9 +10,16 @@ import { stridesOver } from './shape.js';
  *               Serial operations then read a copy of the input; parallel ones refuse.
  * The test is by byte ranges, so interleaved views that never share an element also count as
  * 'partial': that costs a copy, never a wrong result.
+ *
+ * Memory is compared within one mapping (one ArrayBuffer) only. Two mappings of the same pages in
+ * one process, as two SharedArray.fromFile arrays over the same file, are different buffers and
+ * count as 'none', so a shifted copy between them reads elements already overwritten. Seeing
+ * through that would need each array to carry its file's identity (device, inode) and offset;
+ * the README's Array operations section states the limit.
  */
 export type Overlap = 'none' | 'same' | 'partial';
 
+/** How `out` and `input` share memory over the operation's shape `dims` (see Overlap). */
 export function overlap(out: ArrayOperand, input: ArrayOperand, dims: readonly number[]): Overlap {
   if (out.data.buffer !== input.data.buffer) return 'none';
   const so = stridesOver(out, dims);

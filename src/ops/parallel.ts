@@ -11,10 +11,12 @@ import type { OpName } from './plan.js';
  * loop over its share [lo, hi) of the column-major elements, over its own mapping of the shared
  * memory, in one call. Reductions combine the participants' partial results here, in participant
  * order. Every array operand must be a SharedArray (or a view of one) that each of those
- * participants maps.
+ * participants maps; the caller itself may be any process that holds them, mapped or not.
  */
 export async function runParallel(op: OpName, args: readonly unknown[]): Promise<unknown> {
-  const plan = buildPlan(op, args, { parallel: true });
+  // The caller need not map the arrays (the participants run the loops): it checks them from
+  // their dtypes, dims and strides, and runs a part only where it is a participant, so maps them.
+  const plan = buildPlan(op, args, { parallel: true, unmappedHere: true });
   for (const o of plan.arrays) {
     if (o.shared === null) {
       throw coded(
@@ -51,8 +53,12 @@ export async function runParallel(op: OpName, args: readonly unknown[]): Promise
     // A throw becomes this part's rejection, so the calls in flight keep a handler.
     calls[k] = new Promise((resolve) => resolve(plan.run(parts[k]!.start, parts[k]!.stop)));
   }
-  const partials = await Promise.all(calls.filter((c): c is Promise<unknown> => c !== null));
-  return plan.finish(partials);
+  // Every part settles before the operation does: a part that fails early must not hand the
+  // output back to the caller (to reuse or close) while other participants still write it.
+  const settled = await Promise.allSettled(calls.filter((c): c is Promise<unknown> => c !== null));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return plan.finish(settled.map((r) => (r as PromiseFulfilledResult<unknown>).value));
 }
 
 /**
@@ -60,5 +66,5 @@ export async function runParallel(op: OpName, args: readonly unknown[]): Promise
  * they arrived here (the arrays over this process's mappings), run over [lo, hi).
  */
 export function opsPart(op: OpName, args: readonly unknown[], lo: number, hi: number): unknown {
-  return buildPlan(op, args, { parallel: true }).run(lo, hi);
+  return buildPlan(op, args, { parallel: true, unmappedHere: false }).run(lo, hi);
 }

@@ -31,6 +31,12 @@ export interface Plan {
 /** How a plan is being built: serially here, or as (a part of) a parallel operation. */
 export interface PlanContext {
   readonly parallel: boolean;
+  /**
+   * Built on the caller of a parallel operation, which may not map the arrays: an unmapped one is
+   * checked from its dtype, dims and strides (operand.ts), and `run` is called here only over a
+   * part of a participant, which maps every operand (parallel.ts checks that first).
+   */
+  readonly unmappedHere?: boolean;
 }
 
 /** Builds the plan of one operation from its arguments (options already removed). */

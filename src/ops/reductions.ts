@@ -21,8 +21,8 @@ export type ReductionOp = 'sum' | 'min' | 'max' | 'mean' | 'norm' | 'dot';
 
 /** sum(x), min(x), max(x), mean(x), norm(x). */
 function reductionPlan(op: Exclude<ReductionOp, 'dot'>): PlanBuilder {
-  return ([xArg]) => {
-    const x = arrayOperand(xArg, 'x', op);
+  return ([xArg], ctx) => {
+    const x = arrayOperand(xArg, 'x', op, ctx);
     const dims = commonShape(op, [x]);
     const slots = [x];
     const code = codeOf('reduce', op === 'mean' ? 'sum' : op);
@@ -39,9 +39,9 @@ function reductionPlan(op: Exclude<ReductionOp, 'dot'>): PlanBuilder {
 }
 
 /** dot(a, b): the sum of a[i] * b[i]. */
-const dotPlan: PlanBuilder = ([aArg, bArg]): Plan => {
-  const a = arrayOperand(aArg, 'a', 'dot');
-  const b = arrayOperand(bArg, 'b', 'dot');
+const dotPlan: PlanBuilder = ([aArg, bArg], ctx): Plan => {
+  const a = arrayOperand(aArg, 'a', 'dot', ctx);
+  const b = arrayOperand(bArg, 'b', 'dot', ctx);
   checkSameDtype('dot', [a, b]);
   const dims = commonShape('dot', [a, b]);
   const slots = [a, b];

@@ -1,6 +1,7 @@
 import { detached, onCancelled } from '../core/call-scope.js';
-import { RemoteException } from '../core/errors.js';
+import { ProcessExitedException, RemoteException } from '../core/errors.js';
 import { myid } from '../core/identity.js';
+import { hasExited } from '../core/process-table.js';
 import { remotecallFetch } from '../remote/calls.js';
 import { localRange } from './localindices.js';
 import { checkShmSpace, createPart, type Mapping, openParts, type SharedPart, translate } from './segment.js';
@@ -49,24 +50,43 @@ export function partPlan(length: number, elemBytes: number, pids: readonly numbe
 
 // --- on each participant ------------------------------------------------------------------------
 
-/** The parts this process is sharing, by id, until stopSharingParts. */
-const sharing = new Map<number, () => void>();
+/**
+ * The parts this process is sharing until stopSharingParts: by the pid of the array's creator,
+ * then by part id. Keyed by creator so that a creator lost before it said stop does not leave its
+ * parts' descriptors (and memory) held here for this process's lifetime (dropPartsOf).
+ */
+const sharing = new Map<number, Map<number, () => void>>();
 let nextPartId = 1;
 
-/** Create and reserve a part here, and share it (an internal function: it travels by name). */
-export function createSharedPart(bytes: number): { id: number; part: SharedPart } {
+/** Create and reserve a part here for `creator`, and share it (an internal function: it travels by name). */
+export function createSharedPart(bytes: number, creator: number): { id: number; part: SharedPart } {
+  // A request that arrives after its creator was found gone would be kept forever: refuse it.
+  if (hasExited(creator)) throw new ProcessExitedException(creator);
   const { source, stopSharing } = createPart(bytes);
   const id = nextPartId++;
-  sharing.set(id, stopSharing);
+  let mine = sharing.get(creator);
+  if (!mine) sharing.set(creator, (mine = new Map()));
+  mine.set(id, stopSharing);
   return { id, part: source };
 }
 
-/** Every participant has mapped these parts, or the array failed: close them here (an internal function). */
-export function stopSharingParts(ids: readonly number[]): void {
+/** Every participant has mapped these parts of `creator`'s, or the array failed: close them here (an internal function). */
+export function stopSharingParts(creator: number, ids: readonly number[]): void {
+  const mine = sharing.get(creator);
+  if (!mine) return;
   for (const id of ids) {
-    sharing.get(id)?.();
-    sharing.delete(id);
+    mine.get(id)?.();
+    mine.delete(id);
   }
+  if (mine.size === 0) sharing.delete(creator);
+}
+
+/** Process `pid` is gone: nobody will stop sharing the parts it asked for, so close them now. */
+export function dropPartsOf(pid: number): void {
+  const mine = sharing.get(pid);
+  if (!mine) return;
+  sharing.delete(pid);
+  for (const stop of mine.values()) stop();
 }
 
 // --- on the creator -------------------------------------------------------------------------------
@@ -91,7 +111,13 @@ export async function makeParts(plan: readonly PartPlan[]): Promise<MadeParts> {
   const me = myid();
   // Detached: the parts must be let go even once the call that asked for them is cancelled.
   const making = detached(() =>
-    Promise.allSettled(plan.map(({ pid, bytes: n }) => (pid === me ? Promise.resolve(createSharedPart(n)) : remotecallFetch(createSharedPart, pid, n)))),
+    Promise.allSettled(
+      // The local part as a promise too: a synchronous throw here (EMFILE, ENOSPC) must become
+      // its rejection, or the parts already asked of the other participants would never be let go.
+      plan.map(({ pid, bytes: n }) =>
+        pid === me ? new Promise<{ id: number; part: SharedPart }>((resolve) => resolve(createSharedPart(n, me))) : remotecallFetch(createSharedPart, pid, n, me),
+      ),
+    ),
   );
   let stopping: Promise<void> | null = null;
   let disarm = (): void => {};
@@ -122,7 +148,7 @@ async function stopMade(plan: readonly PartPlan[], made: PromiseSettledResult<{ 
     made.map((r, k) => {
       if (r.status === 'rejected') return undefined;
       const pid = plan[k]!.pid;
-      return pid === me ? stopSharingParts([r.value.id]) : remotecallFetch(stopSharingParts, pid, [r.value.id]);
+      return pid === me ? stopSharingParts(me, [r.value.id]) : remotecallFetch(stopSharingParts, pid, me, [r.value.id]);
     }),
   );
 }

@@ -2,7 +2,7 @@ import { coded } from '../core/errors.js';
 import { Range } from '../core/range.js';
 import type { HandleType } from '../transport/codec.js';
 import type { DType } from './dtype.js';
-import type { SharedArray } from './shared-array.js';
+import { SharedArray } from './shared-array.js';
 import { SharedArrayView, viewOf } from './view.js';
 
 /**
@@ -25,13 +25,32 @@ export const sharedArrayViewHandleType: HandleType<SharedArrayView<DType>> = {
     return { parent: V.parent, indices: V.indices.map((ix) => (typeof ix === 'number' ? ix : [ix.start, ix.stop, ix.step])) };
   },
   decode(data): SharedArrayView<DType> {
-    const { parent, indices } = data as ViewRecord;
-    // Checked again against the parent as it arrived: a malformed record fails here, not in a loop.
-    return viewOf(
-      parent,
-      indices.map((ix) => (typeof ix === 'number' ? ix : new Range(ix[0], ix[1], ix[2]))),
-    );
+    const { parent, indices } = recordOf(data);
+    // Checked again against the parent as it arrived: a record that does not fit it fails here,
+    // not in a loop. A correct peer never sends one (a parent's dims are fixed), so it is the
+    // peer's fault: ERR_PROTOCOL, as for a record of the wrong form.
+    try {
+      return viewOf(
+        parent,
+        indices.map((ix) => (typeof ix === 'number' ? ix : new Range(ix[0], ix[1], ix[2]))),
+      );
+    } catch (e) {
+      throw coded(Error, 'ERR_PROTOCOL', `received a view that does not fit its SharedArray (${(e as Error).message})`, { cause: e });
+    }
   },
   // A view never changes (its parent and indices are fixed): a peer's copy stays valid.
   referable: true,
 };
+
+/** The record as sent, once its form is checked: a SharedArray and indices that are integers or integer triples. */
+function recordOf(data: unknown): ViewRecord {
+  const r = data as Partial<ViewRecord> | null;
+  const form =
+    typeof r === 'object' &&
+    r !== null &&
+    r.parent instanceof SharedArray &&
+    Array.isArray(r.indices) &&
+    r.indices.every((ix) => Number.isSafeInteger(ix) || (Array.isArray(ix) && ix.length === 3 && ix.every((v) => Number.isSafeInteger(v))));
+  if (!form) throw coded(Error, 'ERR_PROTOCOL', 'received a malformed SharedArrayView (a SharedArray and a list of integer indices and [start, stop, step] ranges expected)');
+  return r as ViewRecord;
+}
