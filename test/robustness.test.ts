@@ -4,10 +4,11 @@ import * as sa from 'sharedarrays';
 import { removeAllWorkers } from './helpers/cluster.js';
 import { captureOutput } from './helpers/output.js';
 import { rejection } from './helpers/rejection.js';
+import { hasEntry } from '../dist/src/refs/store.js';
 import { loadRefStore, storeSize, stored } from './helpers/refs.js';
 import { waitFor } from './helpers/wait.js';
 
-const { addprocs, workers, remotecall, remotecallFetch, pmap, WorkerPool, Future, RemoteException, ProcessExitedException } = sa;
+const { addprocs, capture, myid, rmprocs, workers, remotecall, remotecallFetch, pmap, WorkerPool, Future, RemoteException, ProcessExitedException } = sa;
 
 let ws: number[] = [];
 beforeAll(async () => {
@@ -131,5 +132,57 @@ describe('an error in user code outside any call', () => {
     }
     expect(await stored.fetch()).toBe('kept');
     expect(await remotecallFetch(() => 1 + 1, w)).toBe(2);
+  });
+});
+
+describe('a call whose function cannot be found on the worker', () => {
+  it('still receives its arguments: the template they carried is held there, and the same code works next', async () => {
+    // Added after everywhere(): the module of hasEntry is not loaded on it.
+    const [late] = await addprocs(1);
+    try {
+      const kIs = (k: number) => capture({ k }, () => k);
+      const err = await rejection(remotecallFetch(hasEntry as (...a: unknown[]) => boolean, late!, kIs(1)));
+      expect(err).toBeInstanceOf(RemoteException);
+      expect((err as InstanceType<typeof RemoteException>).cause.message).toMatch(/not loaded on this process/);
+      // The template of kIs went with the failed call: this call sends it by id alone.
+      expect(await remotecallFetch((g: () => number) => g(), late!, kIs(2))).toBe(2);
+    } finally {
+      await rmprocs([late!]);
+    }
+  });
+});
+
+describe('a result over the frame limit', () => {
+  it('answers ERR_FRAME_TOO_LARGE, and a handle in it is not counted as handed over', async () => {
+    const [small] = await addprocs(1, { env: { SHAREDARRAYS_MAX_FRAME: '8192' }, execArgv: ['--expose-gc'] });
+    const w = small!;
+    try {
+      await loadRefStore();
+      // Before, the worker took the frame error for a caller gone away and never answered.
+      const err = await rejection(remotecallFetch(() => 'x'.repeat(20_000), w));
+      expect(err).toBeInstanceOf(RemoteException);
+      expect((err as InstanceType<typeof RemoteException>).cause).toMatchObject({ code: 'ERR_FRAME_TOO_LARGE', message: expect.stringMatching(/the result of .* is \d+ bytes, over SHAREDARRAYS_MAX_FRAME/) });
+      expect(await remotecallFetch(() => 'small', w)).toBe('small');
+      // A Future the worker owns, in a result that never left: once the worker lets go of its
+      // handle, it frees the value (the master was never counted as a holder).
+      const err2 = await rejection(
+        remotecallFetch(() => {
+          const f = remotecall(() => 7, myid());
+          (globalThis as Record<string, unknown>).probe = f.rr;
+          return [f, 'x'.repeat(20_000)];
+        }, w),
+      );
+      expect((err2 as InstanceType<typeof RemoteException>).cause).toMatchObject({ code: 'ERR_FRAME_TOO_LARGE' });
+      const rr = (await remotecallFetch(() => (globalThis as Record<string, unknown>).probe, w)) as { whence: number; id: number };
+      await waitFor(
+        async () => {
+          await remotecallFetch(() => (globalThis as unknown as { gc: () => void }).gc(), w);
+          return !(await stored({ rr, where: w }));
+        },
+        { what: 'the worker to free the Future of the result that never left' },
+      );
+    } finally {
+      await rmprocs([w]);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { coded } from '../core/errors.js';
+import { declarable } from './function-source.js';
 
 /**
  * `capture(env, f)`: ship `f` together with the values of the variables it closes over, since
@@ -17,6 +18,15 @@ export function capture<F extends Function>(env: Record<string, unknown>, f: F):
   for (const name of names) {
     if (validNames.has(name)) continue;
     if (!VALID_NAME.test(name)) throw coded(TypeError, 'ERR_INVALID_ARG', `capture(env, f): "${name}" is not a valid variable name`);
+    // The receiver declares each name in strict mode (function-source.ts): a reserved word would fail there.
+    if (!declarable(name)) {
+      throw coded(
+        TypeError,
+        'ERR_INVALID_ARG',
+        `capture(env, f): "${name}" cannot name a captured variable: it is reserved in strict-mode JavaScript, which shipped functions are compiled in; ` +
+          `rename the key (e.g. to ${name}_) and use that name in f`,
+      );
+    }
     if (validNames.size < 4096) validNames.add(name);
   }
   // Named after f (a computed key names the function expression), for stacks and messages.

@@ -4,8 +4,8 @@ import type { Payload } from '../transport/payload.js';
 import { type Captured, capturedOf, markCaptured } from './capture.js';
 import { functionNamed, loadedExport, moduleRefOf, nameOf } from './function-names.js';
 import { compileFunction, compileMaker, type Maker, sourceOf, sourceText } from './function-source.js';
-import { keepReceived, knownShippedId, notePeerHolds, peerHolds, receivedFrom, shippedId } from './shipped.js';
-import { type TemplateText, templateOf } from './templates.js';
+import { forgetEverywhere, keepReceived, knownShippedId, notePeerHolds, peerHolds, receivedFrom, shippedId } from './shipped.js';
+import { isCurrentTemplate, type TemplateText, templateOf } from './templates.js';
 
 /**
  * How functions reach other processes:
@@ -19,7 +19,10 @@ import { type TemplateText, templateOf } from './templates.js';
  * so a loop that captures anew at every step sends only the step's values. Handles in a `capture`
  * env (a SharedArray, a Future, ...: HandleType.referable) also cross once: the peer keeps its
  * copy, and later functions refer to it by id. Plain data in an env (objects, arrays, typed
- * arrays) travels with each function, as the user may change it between two of them.
+ * arrays) travels with each new function that crosses, as a copy of its value then; a function
+ * the peer keeps (a call's target, or a captured argument from its second trip to that peer on,
+ * below) is not sent again, so the peer does not see later changes to objects it captured:
+ * capture anew to send new values.
  *
  * A call's function is kept by the peer under its id (shipped.ts), so a function and its captured
  * values cross once per peer, however many calls use it (Julia's CachingPool lesson,
@@ -172,7 +175,12 @@ function templateRef(
 ): { tpl: number; text: TemplateText | null } {
   const t = templateOf(src, names, envSrc);
   if (peerHolds(peer, t.id)) return { tpl: t.id, text: null };
-  nested.onEncoded(() => notePeerHolds(peer, t.id));
+  nested.onEncoded(() => {
+    notePeerHolds(peer, t.id);
+    // Evicted while this message encoded (it carried more new templates than the table holds):
+    // the peer will hold it all the same, so it is told to forget it, after this message.
+    if (!isCurrentTemplate(t.id)) forgetEverywhere(t.id);
+  });
   return { tpl: t.id, text: t.text };
 }
 
@@ -259,41 +267,68 @@ function build(def: unknown, from: number, nested: NestedDecoder): Kept {
     // Looked up at each use: its module may be loaded here after it arrived.
     return { kind: 'mod', url: d.url, name: d.name };
   }
-  if (d.k !== 'src' || !isId(d.tpl) || !Array.isArray(d.env)) throw malformed('a function definition of unknown form');
-  const tpl = templateMaker(from, d.tpl, d.text);
-  const env = d.env as unknown[];
-  const names = tpl.text.envNames;
-  if (env.length !== names.length) throw malformed('a captured env whose names and values do not match');
+  if (d.k !== 'src') throw malformed('a function definition of unknown form');
+  // The sender believes this process now holds every handle and the template this definition
+  // carries, and a Future's copy is counted once decoded: so every value is decoded, and the
+  // template received, before any check or failure can end the build.
+  const env: unknown[] = Array.isArray(d.env) ? d.env : [];
   const refs = d.refs as unknown;
-  if (refs !== null && (!Array.isArray(refs) || refs.length !== env.length || !refs.every((x) => x === 0 || isId(x)))) {
-    throw malformed('a captured env with bad references');
-  }
-  // Every value is decoded before the first failure is thrown: each handle the sender now
-  // believes this process holds must be kept.
   const values: unknown[] = new Array(env.length);
   let failure: { e: unknown } | null = null;
   for (let i = 0; i < env.length; i++) {
     try {
-      const rid = refs === null ? 0 : (refs[i] as number);
+      const rid = Array.isArray(refs) && isId(refs[i]) ? (refs[i] as number) : 0;
       values[i] = rid === 0 ? nested.value(env[i]) : heldValue(from, rid, env[i], nested);
     } catch (e) {
       failure ??= { e };
     }
   }
+  let tpl: Extract<Kept, { kind: 'tpl' }> | null = null;
+  if (isId(d.tpl)) {
+    try {
+      tpl = templateMaker(from, d.tpl, d.text);
+    } catch (e) {
+      failure = { e };
+    }
+  }
+  if (!isId(d.tpl) || !Array.isArray(d.env)) throw malformed('a function definition of unknown form');
+  if (refs !== null && (!Array.isArray(refs) || refs.length !== env.length || !refs.every((x) => x === 0 || isId(x)))) {
+    throw malformed('a captured env with bad references');
+  }
   if (failure) throw failure.e;
+  if (tpl === null) throw malformed('a function definition of unknown form');
+  const names = tpl.text.envNames;
+  if (env.length !== names.length) throw malformed('a captured env whose names and values do not match');
   const fn = tpl.make(values);
   // Passed on from here (to a thread, to another process), it must bring its values again.
   if (names.length > 0) markCaptured(fn, names, values, tpl.text);
   return { kind: 'fn', fn };
 }
 
-/** The compiled template `id` from `from`: compiled now from its text, or kept from before. */
+/**
+ * The compiled template `id` from `from`: compiled now from its text, or kept from before. One
+ * that cannot be compiled here is kept as its error too (the sender believes this process holds
+ * it, and later functions of it arrive without its text): each of them fails the same way.
+ */
 function templateMaker(from: number, id: number, text: unknown): Extract<Kept, { kind: 'tpl' }> {
   if (text === null || text === undefined) {
     const k = kept(from, id, 'template');
+    if (k.kind === 'failed') throw k.error;
     if (k.kind !== 'tpl') throw malformed('a reference to something that is not a template');
     return k;
   }
+  let k: Kept;
+  try {
+    k = compiledTemplate(from, text);
+  } catch (e) {
+    k = { kind: 'failed', error: e };
+  }
+  keepReceived(from, id, k);
+  if (k.kind === 'failed') throw k.error;
+  return k as Extract<Kept, { kind: 'tpl' }>;
+}
+
+function compiledTemplate(from: number, text: unknown): Extract<Kept, { kind: 'tpl' }> {
   const t = text as Partial<TemplateText>;
   const names = t.envNames;
   const sources = t.envSrc;
@@ -307,9 +342,22 @@ function templateMaker(from: number, id: number, text: unknown): Extract<Kept, {
   ) {
     throw malformed('a function template of unknown form');
   }
-  const k: Kept = { kind: 'tpl', make: compileMaker(t.src, names, sources), text: { src: t.src, envNames: names, envSrc: sources } };
-  keepReceived(from, id, k);
-  return k;
+  let make: Maker;
+  try {
+    make = compileMaker(t.src, names, sources);
+  } catch (e) {
+    // The sender checks that the source compiles in strict mode and that the names can be
+    // declared (function-source.ts, capture.ts): this one came from another version, or another
+    // Node.js with other syntax.
+    throw coded(
+      TypeError,
+      'ERR_UNSHIPPABLE_FUNCTION',
+      `a function sent by process ${from} does not compile here in strict mode (${(e as Error)?.message ?? String(e)}); ` +
+        'run the same Node.js and sharedarrays versions on every process, or define the function in a module loaded with everywhere()',
+      { cause: e },
+    );
+  }
+  return { kind: 'tpl', make, text: { src: t.src, envNames: names, envSrc: sources } };
 }
 
 /** A referable handle of `from`'s env: decoded now from its record (and kept), or kept from before. */

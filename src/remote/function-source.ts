@@ -11,9 +11,14 @@ const sources = new WeakMap<Function, string>();
 const expressions = new Map<string, string>();
 const MAX_EXPRESSIONS = 1024;
 
+/**
+ * Does `expr` compile as an expression? Checked in strict mode, as compileMaker compiles it in the
+ * receiving process: source that only sloppy mode accepts (an octal literal such as 010, `with`,
+ * duplicate parameter names) must be refused here, before it is sent.
+ */
 function compiles(expr: string): boolean {
   try {
-    new Function(`return (${expr}\n);`);
+    new Function(`'use strict';\nreturn (${expr}\n);`);
     return true;
   } catch {
     return false;
@@ -56,7 +61,12 @@ export function sourceText(f: Function): string {
   if (compiles(src)) expr = src;
   else if (compiles(wrapped)) expr = wrapped;
   else {
-    throw coded(TypeError, 'ERR_UNSHIPPABLE_FUNCTION', `cannot send ${f.name || 'this function'} to another process: its source text does not compile on its own`);
+    throw coded(
+      TypeError,
+      'ERR_UNSHIPPABLE_FUNCTION',
+      `cannot send ${f.name || 'this function'} to another process: its source text does not compile on its own in strict mode, as the receiving process compiles it; ` +
+        'write it without sloppy-mode syntax (octal literals such as 010, `with`, duplicate parameter names) or define it in a module loaded with everywhere()',
+    );
   }
   if (expressions.size >= MAX_EXPRESSIONS) expressions.delete(expressions.keys().next().value as string);
   expressions.set(src, expr);
@@ -122,6 +132,20 @@ export function compileMaker(src: string, names: readonly string[] = [], sources
     makers.set(key, make);
   }
   return make;
+}
+
+/**
+ * Can `name` name a `capture` env variable, declared with `let` in the function compileMaker
+ * builds? Not a reserved word in strict mode (`package`, `let`, `yield`, `eval`, `default`, ...),
+ * nor the name of that function's parameter. `name` must be an identifier already (capture.ts).
+ */
+export function declarable(name: string): boolean {
+  try {
+    new Function(`'use strict';\nreturn function (${ENV_PARAM}) {\nlet ${name};\n};`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const CODE = Symbol('sharedarrays.code');

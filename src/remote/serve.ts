@@ -28,14 +28,23 @@ const running = new Set<Running>();
 export function serveCall(from: number, m: CallMsg): void {
   // The caller holds the Future it got from remotecall: count it before anything can release it.
   if (m.rr && (m.mode === CallMode.Store || m.mode === CallMode.Wait)) changeClients(m.rr, from, 1);
-  let fn: Function;
-  let args: unknown[];
+  let fn: Function | undefined;
+  let args: unknown[] = [];
+  let failure: { e: unknown } | null = null;
   try {
     fn = resolveFunction(from, m.fnId, m.fnDef);
+  } catch (e) {
+    failure = { e };
+  }
+  // Decoded even when the function failed: every record of a payload is received (codec.ts,
+  // ReviveState), as the caller now believes this process holds the templates and handles the
+  // arguments carried, and counts it among the holders of the Futures among them.
+  try {
     args = decodeArgs(m.args, { peer: from });
   } catch (e) {
-    return finishCall(from, m, undefined, e, true);
+    failure ??= { e };
   }
+  if (failure || fn === undefined) return finishCall(from, m, undefined, failure?.e, true);
   if (debugging('calls')) debug('calls', `call from ${from}: ${fn.name || 'an anonymous function'} (#${m.fnId}, mode ${m.mode}, ${args.length} arguments)`);
   // Resolved and decoded even when refused: later calls name the function by id, and the
   // arguments' references are counted as for any call.
@@ -48,7 +57,8 @@ export function serveCall(from: number, m: CallMsg): void {
   } catch (e) {
     return finishCall(from, m, undefined, explainMissingName(e), true);
   }
-  if (!isThenable(result)) return finishCall(from, m, result, null, false);
+  if (!isThenable(result)) return finishCall(from, m, result, null, false, fn.name);
+  const name = fn.name;
   let done = false;
   const r: Running = {
     tag,
@@ -65,7 +75,7 @@ export function serveCall(from: number, m: CallMsg): void {
       if (done) return;
       done = true;
       running.delete(r);
-      finishCall(from, m, v, null, false);
+      finishCall(from, m, v, null, false, name);
     },
     (e: unknown) => r.cancel(explainMissingName(e) as Error),
   );
@@ -97,10 +107,11 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
   return (typeof x === 'object' || typeof x === 'function') && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
 
-function finishCall(from: number, m: CallMsg, value: unknown, error: unknown, failed: boolean): void {
+/** Answer the call as its mode asks. `name`: the function's, for an error about its result. */
+function finishCall(from: number, m: CallMsg, value: unknown, error: unknown, failed: boolean, name = ''): void {
   switch (m.mode) {
     case CallMode.Fetch:
-      return failed ? replyError(from, m.reqId, error) : replyValue(from, m.reqId, value);
+      return failed ? replyError(from, m.reqId, error) : replyValue(from, m.reqId, value, name);
     case CallMode.Store:
     case CallMode.Wait:
       settleFuture(futureEntry(m.rr!), failed ? undefined : value, failed ? errorShape(error) : null);

@@ -27,7 +27,8 @@ export interface Template {
 const MAX_TEMPLATES = 1024;
 /** By source text; several templates share a source when their env names differ. */
 const bySource = new Map<string, Template[]>();
-let count = 0;
+/** Every template in the table by id, oldest first: the count that bounds it, names and all. */
+const byId = new Map<number, Template>();
 
 function sameText(t: TemplateText, names: readonly string[], envSrc: readonly (string | null)[]): boolean {
   if (t.envNames.length !== names.length) return false;
@@ -37,22 +38,33 @@ function sameText(t: TemplateText, names: readonly string[], envSrc: readonly (s
 
 /** The template of this text (made on first use; the oldest one leaves once the table is full). */
 export function templateOf(src: string, envNames: readonly string[], envSrc: readonly (string | null)[]): Template {
-  let list = bySource.get(src);
-  if (list) {
-    for (const t of list) if (sameText(t.text, envNames, envSrc)) return t;
-  } else {
-    if (count >= MAX_TEMPLATES) evictOldest();
-    bySource.set(src, (list = []));
+  const known = bySource.get(src);
+  if (known) {
+    for (const t of known) if (sameText(t.text, envNames, envSrc)) return t;
   }
+  if (byId.size >= MAX_TEMPLATES) evictOldest();
   const t: Template = { id: newShippedId(), text: { src, envNames: [...envNames], envSrc: [...envSrc] } };
+  // Looked up again: the eviction may have taken this source's last template.
+  let list = bySource.get(src);
+  if (!list) bySource.set(src, (list = []));
   list.push(t);
-  count++;
+  byId.set(t.id, t);
   return t;
 }
 
+/**
+ * Is template `id` still in the table? One that left it while a message carrying it was being
+ * encoded was forgotten before that peer held it: the peer must be told to forget it again.
+ */
+export function isCurrentTemplate(id: number): boolean {
+  return byId.has(id);
+}
+
 function evictOldest(): void {
-  const [src, list] = bySource.entries().next().value as [string, Template[]];
-  bySource.delete(src);
-  count -= list.length;
-  for (const t of list) forgetEverywhere(t.id);
+  const [id, t] = byId.entries().next().value as [number, Template];
+  byId.delete(id);
+  const list = bySource.get(t.text.src)!;
+  list.splice(list.indexOf(t), 1);
+  if (list.length === 0) bySource.delete(t.text.src);
+  forgetEverywhere(id);
 }

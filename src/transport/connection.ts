@@ -62,10 +62,6 @@ export class Connection {
     }
     this.queue.push(frame);
     this.queuedBytes += frame.length;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(this.flush);
-    }
   }
 
   private readonly flush = (): void => {

@@ -91,7 +91,10 @@ const RESULT_HEAD = 8;
 const OWNER_HEAD = 20;
 const LIST_HEAD = 4;
 
-/** Encode a message as one complete frame (length prefix included). Throws ERR_FRAME_TOO_LARGE. */
+/**
+ * Encode a message as one complete frame (length prefix included). Throws ERR_FRAME_TOO_LARGE,
+ * whose `bytes` and `limit` give the message's size and the limit.
+ */
 export function encodeMsg(m: Msg): Buffer {
   switch (m.kind) {
     case 'call': {
@@ -178,6 +181,7 @@ function alloc(bodyLen: number): Buffer {
       'ERR_FRAME_TOO_LARGE',
       `a message of ${bodyLen} bytes is over the ${limit}-byte limit for one message between processes: ` +
         'send large arrays as a SharedArray (same host) or a DArray, or raise SHAREDARRAYS_MAX_FRAME (bytes) for every process',
+      { bytes: bodyLen, limit },
     );
   }
   const out = Buffer.allocUnsafe(FRAME_HEADER + bodyLen);

@@ -58,16 +58,16 @@ export function serveOwnerCall(from: number, m: Extract<Msg, { kind: 'owner' }>)
     else process.stderr.write(`sharedarrays: operation from process ${from} failed: ${(e as Error)?.message ?? String(e)}\n`);
   };
   let result: unknown;
+  const op = ops[m.op];
   try {
-    const op = ops[m.op];
     if (!op) throw coded(Error, 'ERR_PROTOCOL', `process ${from} asked for operation #${m.op}, which does not exist`);
     result = op(from, m.rr, ...(decodeArgs(m.args, { peer: from }) as never[]));
   } catch (e) {
     return fail(e);
   }
   if (result instanceof Promise) {
-    result.then((v) => answer && replyValue(from, m.reqId, v), fail);
+    result.then((v) => answer && replyValue(from, m.reqId, v, op!.name), fail);
   } else if (answer) {
-    replyValue(from, m.reqId, result);
+    replyValue(from, m.reqId, result, op!.name);
   }
 }

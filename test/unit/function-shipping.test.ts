@@ -5,10 +5,10 @@
 // (the sender's tables and the receiver's are apart, shipped.ts).
 import v8 from 'node:v8';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { capture } from '../../src/remote/capture.js';
+import { capture, markCaptured } from '../../src/remote/capture.js';
 import { configureFunctionNames } from '../../src/remote/function-names.js';
-import { describeFunction, functionCodec, functionRef, resolveFunction } from '../../src/remote/function-shipping.js';
-import { forgetReceived, forgetShippedNow } from '../../src/remote/shipped.js';
+import { assertShippable, describeFunction, functionCodec, functionRef, resolveFunction } from '../../src/remote/function-shipping.js';
+import { forgetReceived, forgetShippedNow, peerHolds } from '../../src/remote/shipped.js';
 import { compactValue } from '../../src/transport/compact.js';
 import { configureCodec, decodeArgs, encodeArgs, type HandleType } from '../../src/transport/codec.js';
 import { type Payload, PayloadKind } from '../../src/transport/payload.js';
@@ -159,6 +159,27 @@ describe('what the peer keeps', () => {
     expect((resolveFunction(peer, byId.fnId, null) as (x: number) => number)(3)).toBe(15);
   });
 
+  it('a kept function keeps the plain data it arrived with: later changes here need a new capture', () => {
+    newPeer();
+    /** As a call sends it: the hand-overs apply (the message went). */
+    const sent = (g: Function): ReturnType<typeof functionRef> => {
+      const hands: (() => void)[] = [];
+      const r = functionRef(g, peer, hands);
+      for (const h of hands) h();
+      return r;
+    };
+    const table = [1];
+    const f = capture({ table }, () => table.join());
+    const first = sent(f);
+    expect((resolveFunction(peer, first.fnId, first.fnDef) as () => string)()).toBe('1');
+    table.push(2);
+    const byId = sent(f);
+    expect(byId.fnDef).toBeNull();
+    expect((resolveFunction(peer, byId.fnId, null) as () => string)()).toBe('1');
+    const fresh = sent(capture({ table }, () => table.join()));
+    expect((resolveFunction(peer, fresh.fnId, fresh.fnDef) as () => string)()).toBe('1,2');
+  });
+
   it('forgetting: the peer drops its copies, and the sender sends them again', () => {
     newPeer();
     const S = new Thing('S');
@@ -231,5 +252,86 @@ describe('records a peer could forge', () => {
     refused({ id: 0, def: { k: 'src', tpl: 7, text: { src: '() => 1', envNames: ['not a name'], envSrc: [null] }, env: [1], refs: null } });
     refused({ id: 0, def: { k: 'src', tpl: 8, text: { src: '() => 1', envNames: ['a'], envSrc: [null] }, env: [1, 2], refs: null } });
     refused({ id: 0, def: { k: 'src', tpl: 9, text: { src: '() => 1', envNames: ['a'], envSrc: [null] }, env: [null], refs: [424242] } });
+  });
+});
+
+describe('a template the receiver cannot compile', () => {
+  // A function as a peer could pass it on (markCaptured records what a received function brought):
+  // its env names a variable strict mode cannot declare, so the receiver cannot compile it.
+  const uncompilable = (S: Thing, b: number): Function => {
+    const f = (): number => 0;
+    markCaptured(f, ['S', 'package'], [S, b], { src: '() => [S, package]', envSrc: [null, null] });
+    return f;
+  };
+
+  it('fails with a code at every later reference, and the handles its env carried arrive and are kept', () => {
+    newPeer();
+    const S = new Thing('S');
+    const notCompiled = expect.objectContaining({ code: 'ERR_UNSHIPPABLE_FUNCTION', message: expect.stringContaining('does not compile') });
+    expect(() => send([uncompilable(S, 2)])).toThrow(notCompiled);
+    expect(arrivals).toEqual(['S']);
+    // The same template again (the sender believes it arrived): the same error, not "never arrived".
+    expect(() => send([uncompilable(S, 3)])).toThrow(notCompiled);
+    // S is referred to by id from now on: the receiver kept it although its function failed.
+    const { payload, received } = send([capture({ S }, () => S.name)]);
+    expect(fnRecordOf(payload).def!.env[0]).toBeNull();
+    expect((received[0] as () => string)()).toBe('S (copy)');
+    expect(arrivals).toEqual(['S']);
+  });
+
+  it('a malformed definition still has its values decoded and kept', () => {
+    newPeer();
+    const S = new Thing('S');
+    const p = encodeArgs([capture({ S }, () => S.name)], { peer });
+    const records = wire(p) as { d: { def: { env: unknown[] } } }[];
+    records[0]!.d.def.env.push(1); // one value more than names
+    expect(() => decodeArgs({ kind: PayloadKind.V8Refs, bytes: v8.serialize(records) }, { peer })).toThrow(expect.objectContaining({ code: 'ERR_PROTOCOL' }));
+    expect(arrivals).toEqual(['S']);
+    expect((send([capture({ S }, () => S.name)]).received[0] as () => string)()).toBe('S (copy)');
+  });
+});
+
+describe('the sender checks what the receiver compiles', () => {
+  it('a capture key that strict mode cannot declare is ERR_INVALID_ARG naming the key', () => {
+    for (const key of ['package', 'private', 'let', 'yield', 'eval', 'arguments', 'new', 'default', 'enum', 'static', 'class', 'this']) {
+      expect(() => capture({ [key]: 1, b: 2 }, () => 0)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG', message: expect.stringContaining(`"${key}"`) }),
+      );
+    }
+    expect(() => capture({ packageName: 1, $let: 2, _yield: 3 }, () => 0)).not.toThrow();
+  });
+
+  it('source that compiles only in sloppy mode is refused before it is sent', () => {
+    newPeer();
+    // Function() compiles sloppy: octal literals, duplicate parameters and `with` are accepted here.
+    const sloppy = [new Function('return 010'), new Function('a', 'a', 'return a'), new Function('o', 'with (o) return x')];
+    for (const f of sloppy) {
+      const refused = expect.objectContaining({ code: 'ERR_UNSHIPPABLE_FUNCTION', message: expect.stringContaining('strict mode') });
+      expect(() => assertShippable(f)).toThrow(refused);
+      expect(() => encodeArgs([f], { peer })).toThrow(refused);
+      expect(() => encodeArgs([capture({ helper: f }, () => 0)], { peer })).toThrow(refused);
+    }
+  });
+});
+
+describe('the bounded template table', () => {
+  it('stays bounded when one source comes with ever new env names: the oldest is forgotten', () => {
+    newPeer();
+    const body = (): number => 0;
+    const tpl = fnRecordOf(encodeArgs([capture({ v0: 0 }, body)], { peer })).def as unknown as { tpl: number };
+    expect(peerHolds(peer, tpl.tpl)).toBe(true);
+    for (let i = 1; i <= 1024; i++) encodeArgs([capture({ [`v${i}`]: i }, body)], { peer });
+    expect(peerHolds(peer, tpl.tpl)).toBe(false);
+  });
+
+  it('a template that leaves the table while its own message encodes is not believed held', () => {
+    newPeer();
+    // More new templates in one message than the table holds: the first leaves before the message is done.
+    const fns = Array.from({ length: 1100 }, (_, i) => capture({ k: i }, new Function(`return ${i} + 0.5`)));
+    const p = encodeArgs(fns, { peer });
+    const first = (fnRecordOf(p, 0).def as unknown as { tpl: number }).tpl;
+    expect(peerHolds(peer, first)).toBe(false);
+    const last = (fnRecordOf(p, 1099).def as unknown as { tpl: number }).tpl;
+    expect(peerHolds(peer, last)).toBe(true);
   });
 });
