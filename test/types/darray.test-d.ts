@@ -1,6 +1,6 @@
 // DArray: the dtype flows from the options or the source into blocks, reads and reductions.
 import { describe, expectTypeOf, test } from 'vitest';
-import { DArray, distribute, dzeros, localindices, localpart, range, SharedArray, type Range } from 'sharedarrays';
+import { type DArray, distribute, dzeros, localindices, localpart, range, SharedArray, type Range } from 'sharedarrays';
 
 describe('DArray', () => {
   test('constructors: float64 by default, the dtype option otherwise', async () => {
