@@ -237,6 +237,36 @@ Operands<E, N> Bind(Napi::Env env, Layout& L, const int64_t (&offsets)[ops::kMax
   return o;
 }
 
+// What every elementwise entry point reads first: its N operands (typed arrays or scalars; slot 0
+// is the output), of which the first `arrays` must be typed arrays (else `message`), then the
+// layout at info[at] and the element range [lo, hi) after it.
+template <int N>
+struct Elementwise {
+  Napi::Value values[N];
+  Array arrays[N];
+  bool isArray[N];
+  int64_t offsets[ops::kMaxOperands];
+  Layout L;
+  int64_t lo, hi;
+
+  Elementwise(const Napi::CallbackInfo& info, const Napi::Value (&operands)[N], int required, const char* message, size_t at) {
+    Napi::Env env = info.Env();
+    for (int k = 0; k < N; k++) {
+      values[k] = operands[k];
+      isArray[k] = ReadArray(env, values[k], &arrays[k]);
+      if (k < required && !isArray[k]) throw Napi::TypeError::New(env, message);
+    }
+    L = ReadLayout(info, at, N, offsets);
+    lo = IntArg(info, at + 1);
+    hi = IntArg(info, at + 2);
+    CheckRange(env, L, lo, hi);
+  }
+
+  // The operands bound for element type E (their elements checked inside their arrays).
+  template <typename E>
+  Operands<E, N> Bind(Napi::Env env) { return ::Bind<E, N>(env, L, offsets, values, arrays, isArray, arrays[0].type); }
+};
+
 // Position (from lo) of the first zero of slot k over [lo, hi), or -1.
 template <class E>
 int64_t FirstZero(const Layout& L, int k, E* base, int64_t lo, int64_t hi) {
@@ -265,19 +295,13 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t code = IntArg(info, 0);
   if (code < 0 || code >= kBinaryCount) throw Napi::RangeError::New(env, "unknown binary operation");
-  Napi::Value values[3] = {info[1], info[2], info[3]};
-  Array arrays[3];
-  bool isArray[3];
-  for (int k = 0; k < 3; k++) isArray[k] = ReadArray(env, values[k], &arrays[k]);
-  if (!isArray[0]) throw Napi::TypeError::New(env, "the output must be a typed array");
-  int64_t offsets[ops::kMaxOperands];
-  Layout L = ReadLayout(info, 4, 3, offsets);
-  int64_t lo = IntArg(info, 5), hi = IntArg(info, 6);
-  CheckRange(env, L, lo, hi);
-  return WithMath(env, arrays[0].type, [&](auto math) -> Napi::Value {
+  Elementwise<3> c(info, {info[1], info[2], info[3]}, 1, "the output must be a typed array", 4);
+  Layout& L = c.L;
+  const int64_t lo = c.lo, hi = c.hi;
+  return WithMath(env, c.arrays[0].type, [&](auto math) -> Napi::Value {
     using M = decltype(math);
     using E = typename M::E;
-    Operands<E, 3> o = Bind<E, 3>(env, L, offsets, values, arrays, isArray, arrays[0].type);
+    Operands<E, 3> o = c.template Bind<E>(env);
     ops::Collapse(L);
     if constexpr (!std::is_floating_point_v<E>) {
       if (code == kDiv) {
@@ -301,20 +325,14 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 // opsAxpy(alpha, x, y, layout, lo, hi): y = alpha * x + y. The layout has three slots: y, x, y.
 Napi::Value Axpy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Value values[3] = {info[2], info[1], info[2]};
-  Array arrays[3];
-  bool isArray[3];
-  for (int k = 0; k < 3; k++) isArray[k] = ReadArray(env, values[k], &arrays[k]);
-  if (!isArray[0] || !isArray[1]) throw Napi::TypeError::New(env, "x and y must be typed arrays");
-  int64_t offsets[ops::kMaxOperands];
-  Layout L = ReadLayout(info, 3, 3, offsets);
-  int64_t lo = IntArg(info, 4), hi = IntArg(info, 5);
-  CheckRange(env, L, lo, hi);
-  return WithMath(env, arrays[0].type, [&](auto math) -> Napi::Value {
+  Elementwise<3> c(info, {info[2], info[1], info[2]}, 2, "x and y must be typed arrays", 3);
+  Layout& L = c.L;
+  const int64_t lo = c.lo, hi = c.hi;
+  return WithMath(env, c.arrays[0].type, [&](auto math) -> Napi::Value {
     using M = decltype(math);
     using E = typename M::E;
     const E alpha = ScalarOf<E>(env, info[0]);
-    Operands<E, 3> o = Bind<E, 3>(env, L, offsets, values, arrays, isArray, arrays[0].type);
+    Operands<E, 3> o = c.template Bind<E>(env);
     ops::Collapse(L);
     auto f = [alpha](E x, E y) { return M::axpy(alpha, x, y); };
     ops::Walk(L, o.base, lo, hi, [&](E* const (&p)[3], const int64_t (&s)[3], int64_t n) { ops::BinaryRow<E>(f, p, s, n); });
@@ -327,19 +345,13 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t code = IntArg(info, 0);
   if (code < 0 || code >= kUnaryCount) throw Napi::RangeError::New(env, "unknown unary operation");
-  Napi::Value values[2] = {info[1], info[2]};
-  Array arrays[2];
-  bool isArray[2];
-  for (int k = 0; k < 2; k++) isArray[k] = ReadArray(env, values[k], &arrays[k]);
-  if (!isArray[0]) throw Napi::TypeError::New(env, "the output must be a typed array");
-  int64_t offsets[ops::kMaxOperands];
-  Layout L = ReadLayout(info, 3, 2, offsets);
-  int64_t lo = IntArg(info, 4), hi = IntArg(info, 5);
-  CheckRange(env, L, lo, hi);
-  return WithMath(env, arrays[0].type, [&](auto math) -> Napi::Value {
+  Elementwise<2> c(info, {info[1], info[2]}, 1, "the output must be a typed array", 3);
+  Layout& L = c.L;
+  const int64_t lo = c.lo, hi = c.hi;
+  return WithMath(env, c.arrays[0].type, [&](auto math) -> Napi::Value {
     using M = decltype(math);
     using E = typename M::E;
-    Operands<E, 2> o = Bind<E, 2>(env, L, offsets, values, arrays, isArray, arrays[0].type);
+    Operands<E, 2> o = c.template Bind<E>(env);
     ops::Collapse(L);
     auto run = [&](auto f) {
       ops::Walk(L, o.base, lo, hi, [&](E* const (&p)[2], const int64_t (&s)[2], int64_t n) { ops::UnaryRow<E>(f, p, s, n); });

@@ -50,6 +50,32 @@ const openSegments = (ospid: number): string[] =>
 const allOpen = (): string[] => [...ospids.values()].flatMap(openSegments);
 const mappingCounts = (): number[] => [...ospids.values()].map((p) => shmMappings(p).length);
 
+/**
+ * Worker `creator` starts creating a float64 array of `bytes` over [creator, waiter]; resolves
+ * once `waiter`'s init is running, held there until a value is put on `gate`.
+ */
+async function createHeldInInit(creator: number, waiter: number, bytes: number) {
+  const log = await RemoteChannel.create<string>(() => new Channel<string>(4));
+  const gate = await RemoteChannel.create<number>(() => new Channel<number>(1));
+  const creating = remotecallFetch(
+    capture({ log, gate, waiter }, (n: number, pids: number[]) =>
+      SharedArray.create('float64', n, {
+        pids,
+        init: capture({ log, gate, waiter }, async () => {
+          if (myid() !== waiter) return;
+          await put(log, 'in init');
+          await take(gate);
+        }),
+      }).then(() => 'made'),
+    ),
+    creator,
+    bytes / 8,
+    [creator, waiter],
+  );
+  expect(await take(log)).toBe('in init');
+  return { log, gate, creating };
+}
+
 const fill = (S: SA): void => {
   const d = S.data;
   for (const i of localindices(S)) d[i] = i * 0.5 + myid();
@@ -223,24 +249,7 @@ describe('a create interrupted on its creator', () => {
   ] as const) {
     it(`stops sharing what it made (${what}): no descriptor stays open`, async () => {
       const [w, waiter] = ws as [number, number];
-      const log = await RemoteChannel.create<string>(() => new Channel<string>(4));
-      const gate = await RemoteChannel.create<number>(() => new Channel<number>(1));
-      const creating = remotecallFetch(
-        capture({ log, gate, waiter }, (n: number, pids: number[]) =>
-          SharedArray.create('float64', n, {
-            pids,
-            init: capture({ log, gate, waiter }, async () => {
-              if (myid() !== waiter) return;
-              await put(log, 'in init');
-              await take(gate);
-            }),
-          }).then(() => 'made'),
-        ),
-        w,
-        bytes / 8,
-        [w, waiter],
-      );
-      expect(await take(log)).toBe('in init');
+      const { log, gate, creating } = await createHeldInInit(w, waiter, bytes);
       expect(openSegments(ospids.get(w)!).length).toBeGreaterThan(0);
       await interrupt(w);
       await expect(creating).rejects.toMatchObject({ pid: w, cause: { code: 'ERR_INTERRUPTED' } });
@@ -257,24 +266,7 @@ describe('a creator lost while it shares parts', () => {
   // nobody will, so each participant closes the parts it made for it once it learns of the death.
   it('each participant closes the parts it made for the dead creator: no descriptor stays open', async () => {
     const [w, waiter] = ws as [number, number];
-    const log = await RemoteChannel.create<string>(() => new Channel<string>(4));
-    const gate = await RemoteChannel.create<number>(() => new Channel<number>(1));
-    const creating = remotecallFetch(
-      capture({ log, gate, waiter }, (n: number, pids: number[]) =>
-        SharedArray.create('float64', n, {
-          pids,
-          init: capture({ log, gate, waiter }, async () => {
-            if (myid() !== waiter) return;
-            await put(log, 'in init');
-            await take(gate);
-          }),
-        }).then(() => 'made'),
-      ),
-      w,
-      (24 * MiB) / 8,
-      [w, waiter],
-    );
-    expect(await take(log)).toBe('in init');
+    const { log, gate, creating } = await createHeldInInit(w, waiter, 24 * MiB);
     const waiterOs = ospids.get(waiter)!;
     expect(openSegments(waiterOs).length).toBeGreaterThan(0);
     process.kill(ospids.get(w)!, 'SIGKILL');
