@@ -143,7 +143,7 @@ describe('a call whose function cannot be found on the worker', () => {
       const kIs = (k: number) => capture({ k }, () => k);
       const err = await rejection(remotecallFetch(hasEntry as (...a: unknown[]) => boolean, late!, kIs(1)));
       expect(err).toBeInstanceOf(RemoteException);
-      expect((err as InstanceType<typeof RemoteException>).cause.message).toMatch(/not loaded on this process/);
+      expect((err as InstanceType<typeof RemoteException>).cause).toMatchObject({ code: 'ERR_MODULE_NOT_LOADED', message: expect.stringMatching(/not loaded on this process/) });
       // The template of kIs went with the failed call: this call sends it by id alone.
       expect(await remotecallFetch((g: () => number) => g(), late!, kIs(2))).toBe(2);
     } finally {

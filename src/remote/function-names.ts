@@ -48,7 +48,9 @@ export function moduleRefOf(f: Function): { url: string; name: string } | undefi
 export function loadedExport(url: string, name: string): Function {
   const f = loadedModules.get(url)?.[name];
   if (typeof f !== 'function') {
-    throw new ReferenceError(
+    throw coded(
+      ReferenceError,
+      'ERR_MODULE_NOT_LOADED',
       `${name} from ${url} is not loaded on this process: load the module here with everywhere(specifier) (processes added later do not get it automatically)`,
     );
   }
