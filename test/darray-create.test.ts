@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as sa from 'sharedarrays';
 import { useWorkers } from './helpers/cluster.js';
 import { blockCounts, loadBlockStore, noBlocksLeft } from './helpers/darray.js';
+import { ctors } from './helpers/ops-reference.js';
 
 const { DArray, dzeros, dones, dfill, drand, drandn, distribute, localpart, localindices, procs, myid, capture, remotecallFetch, SharedArray } = sa;
 
@@ -215,23 +216,10 @@ describe('distribute and toArray', () => {
     bigint64: (k) => BigInt(k) * -(2n ** 40n),
     biguint64: (k) => BigInt(k) * 2n ** 50n,
   };
-  const ctors: Record<sa.DType, new (n: number) => ArrayLike<unknown> & Record<number, unknown>> = {
-    float64: Float64Array,
-    float32: Float32Array,
-    int8: Int8Array,
-    int16: Int16Array,
-    int32: Int32Array,
-    uint8: Uint8Array,
-    uint16: Uint16Array,
-    uint32: Uint32Array,
-    uint8clamped: Uint8ClampedArray,
-    bigint64: BigInt64Array,
-    biguint64: BigUint64Array,
-  };
 
   for (const dtype of Object.keys(samples) as sa.DType[]) {
     it(`round-trips ${dtype}`, async () => {
-      const a = new ctors[dtype](7 * 9 * 2);
+      const a = new ctors[dtype](7 * 9 * 2) as unknown as ArrayLike<unknown> & Record<number, unknown>;
       for (let k = 0; k < a.length; k++) a[k] = samples[dtype](k);
       const D = await distribute(a as unknown as ArrayBufferView, { dims: [7, 9, 2] });
       expect(D.dtype).toBe(dtype);
