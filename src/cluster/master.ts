@@ -6,7 +6,7 @@ import { isPoolThread, myid } from '../core/identity.js';
 import { workerTimeoutMs } from '../core/worker-timeout.js';
 import { currentTopology, hasExited, peerInfos, removeWorker, setTopology, setWorker, type Topology, workerInfo, workerPids } from '../core/process-table.js';
 import { readDone } from '../refs/replies.js';
-import { dial, disconnect, openAddress, send } from '../transport/connections.js';
+import { dial, disconnect, loseNow, openAddress, send } from '../transport/connections.js';
 import type { Msg } from '../transport/messages.js';
 import { callOn } from '../transport/owner-calls.js';
 import { lastRequestId, nextRequestId } from '../transport/requests.js';
@@ -293,9 +293,32 @@ async function removeOne(pid: number, rec: WorkerRecord): Promise<void> {
     // Already disconnected: its manager finishes the job.
   }
   disconnect(pid);
-  if (rec.manager.kill) await rec.manager.kill(pid, rec.config);
-  else await rec.lost;
+  if (rec.manager.kill) {
+    await rec.manager.kill(pid, rec.config);
+    // Gone. Its socket's close normally follows at once (after the answers still buffered in it);
+    // should it not, the connection ends here, so that what the worker held is let go before
+    // rmprocs returns.
+    await settledWithin(rec.lost, SOCKET_CLOSE_GRACE_MS);
+    loseNow(pid);
+  } else {
+    await rec.lost;
+  }
   forget(pid, rec);
+}
+
+const SOCKET_CLOSE_GRACE_MS = 1000;
+
+/** Resolves when `p` settles or after `ms`, whichever is first. */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([p.then(() => undefined, () => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function forget(pid: number, rec: WorkerRecord): void {

@@ -251,6 +251,16 @@ export function forgetPeer(pid: number): void {
   else events.lost(pid, null, true);
 }
 
+/**
+ * `pid` is known to have exited (its manager saw it go): treat its connection as lost now rather
+ * than when the socket's close arrives, which may come after, so that whoever awaited the exit
+ * finds what `pid` held already let go.
+ */
+export function loseNow(pid: number): void {
+  const p = peers.get(pid);
+  if (p) lose(p, null);
+}
+
 /** Close the connection to `pid` (after flushing), as when a worker is removed. */
 export function disconnect(pid: number): void {
   peers.get(pid)?.conn?.close();
