@@ -1,3 +1,4 @@
+import { Script } from 'node:vm';
 import { coded } from '../core/errors.js';
 import { packageScope } from './function-names.js';
 
@@ -14,11 +15,14 @@ const MAX_EXPRESSIONS = 1024;
 /**
  * Does `expr` compile as an expression? Checked in strict mode, as compileMaker compiles it in the
  * receiving process: source that only sloppy mode accepts (an octal literal such as 010, `with`,
- * duplicate parameter names) must be refused here, before it is sent.
+ * duplicate parameter names) must be refused here, before it is sent. Compiled, never run: `new
+ * Function` would run a nameless script to make its function, and an interrupt landing there on a
+ * worker takes it for the user's code and stops this runtime work half-way (a pool's call left
+ * unsent, its worker never given back).
  */
 function compiles(expr: string): boolean {
   try {
-    new Function(`'use strict';\nreturn (${expr}\n);`);
+    new Script(`'use strict';\n(${expr}\n);`);
     return true;
   } catch {
     return false;
@@ -141,7 +145,7 @@ export function compileMaker(src: string, names: readonly string[] = [], sources
  */
 export function declarable(name: string): boolean {
   try {
-    new Function(`'use strict';\nreturn function (${ENV_PARAM}) {\nlet ${name};\n};`);
+    new Script(`'use strict';\n(function (${ENV_PARAM}) {\nlet ${name};\n});`);
     return true;
   } catch {
     return false;
