@@ -164,7 +164,9 @@ void AskRetry() {
 
 // Whether the innermost JS frame is user code: neither node's internals nor this package's
 // runtime, which must never be cut half-way through its own bookkeeping. Code made by eval or
-// new Function (shipped functions) has no script name and is user code.
+// new Function (shipped functions) has no script name and is user code; so the runtime never
+// runs such code of its own while it works for a call (src/remote/function-source.ts checks
+// shipped source with vm.Script, which compiles without running).
 bool UserCodeOnTop(v8::Isolate* isolate, const EnvState& e) {
   v8::Local<v8::StackTrace> trace = v8::StackTrace::CurrentStackTrace(isolate, 1, v8::StackTrace::kScriptName);
   if (trace->GetFrameCount() == 0) return false;
