@@ -9,7 +9,8 @@
  *   npx tsc -p tsconfig.json && node dist/bench/distributed-step.js [--steps 400] [--rounds 9] [--warmup 3000]
  */
 import { parseArgs } from 'node:util';
-import { addprocs, capture, distributed, range, remotecallFetch, rmprocs, SharedArray, workers } from '../src/index.js';
+import { addprocs, remotecallFetch, rmprocs, SharedArray, workers } from '../src/index.js';
+import { advectionStep } from './advection/seed.js';
 import { median, writeResult } from './report.js';
 
 const { values } = parseArgs({
@@ -25,17 +26,9 @@ const q = await SharedArray.create('float64', [n1, n2, steps + 1]);
 const u = await SharedArray.create('float64', [n1, n2, steps + 1]);
 const noop = (): void => undefined;
 
+/** One distributed time step, the seed's (bench/advection/seed.ts). */
 function step(t: number): Promise<void> {
-  return distributed(
-    range(0, n2),
-    capture({ q, u, t, n1 }, (j: number) => {
-      const qd = q.data;
-      const ud = u.data;
-      const plane = n1 * q.dims[1]!;
-      const k0 = t * plane + j * n1;
-      for (let i = 0; i < n1; i++) qd[k0 + i + plane] = qd[k0 + i]! + ud[k0 + i]!;
-    }),
-  );
+  return advectionStep(q, u, t);
 }
 
 async function bare(): Promise<void> {

@@ -26,19 +26,22 @@ export function advectionSharedChunk(q: SharedArray<'float64'>, u: SharedArray<'
 
 /** `@sync @distributed for j` once per time step: many small, synchronised parallel loops. */
 export async function advectionParallel(q: SharedArray<'float64'>, u: SharedArray<'float64'>): Promise<void> {
-  const [n1, , n3] = q.dims as [number, number, number];
-  for (let t = 0; t < n3 - 1; t++) {
-    await distributed(
-      range(0, q.dims[1]!),
-      capture({ q, u, t, n1 }, (j: number) => {
-        const qd = q.data;
-        const ud = u.data;
-        const plane = n1 * q.dims[1]!;
-        const k0 = t * plane + j * n1;
-        for (let i = 0; i < n1; i++) qd[k0 + i + plane] = qd[k0 + i]! + ud[k0 + i]!;
-      }),
-    );
-  }
+  for (let t = 0; t < q.dims[2]! - 1; t++) await advectionStep(q, u, t);
+}
+
+/** One time step t -> t + 1 of advectionParallel: a distributed loop over the columns j. */
+export function advectionStep(q: SharedArray<'float64'>, u: SharedArray<'float64'>, t: number): Promise<void> {
+  const n1 = q.dims[0]!;
+  return distributed(
+    range(0, q.dims[1]!),
+    capture({ q, u, t, n1 }, (j: number) => {
+      const qd = q.data;
+      const ud = u.data;
+      const plane = n1 * q.dims[1]!;
+      const k0 = t * plane + j * n1;
+      for (let i = 0; i < n1; i++) qd[k0 + i + plane] = qd[k0 + i]! + ud[k0 + i]!;
+    }),
+  );
 }
 
 /** One call per participant, each running its whole chunk over every time step. */
