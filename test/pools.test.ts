@@ -9,6 +9,18 @@ import { rejection } from './helpers/rejection.js';
 import { gone, waitFor } from './helpers/wait.js';
 
 const { addprocs, workers, myid, pmap, range, remotecallFetch, capture, WorkerPool, CachingPool, defaultWorkerPool, RemoteChannel, Channel, RemoteException } = sa;
+
+/** Kill worker `pid` (OS process `ospid`) with SIGKILL; resolves once it left workers(), its death reported. */
+async function killWorker(pid: number, ospid: number): Promise<void> {
+  const out = captureOutput();
+  try {
+    process.kill(ospid, 'SIGKILL');
+    await waitFor(() => !workers().includes(pid), { what: 'the killed worker to leave workers()' });
+    expect(out.text()).toContain(`Worker ${pid} terminated.`);
+  } finally {
+    out.restore();
+  }
+}
 type RE = InstanceType<typeof RemoteException>;
 type Coded = { code?: string };
 
@@ -179,14 +191,7 @@ describe('dead workers', () => {
     const caching = new CachingPool([v!]);
     expect(defaultWorkerPool().workers()).toContain(v);
     expect(pool.length).toBe(3);
-    const out = captureOutput();
-    try {
-      process.kill(ospid, 'SIGKILL');
-      await waitFor(() => !workers().includes(v!), { what: 'the killed worker to leave workers()' });
-      expect(out.text()).toContain(`Worker ${v} terminated.`);
-    } finally {
-      out.restore();
-    }
+    await killWorker(v!, ospid);
     await waitFor(() => gone(ospid), { what: 'the OS process to be gone' });
     expect(pool.workers()).toEqual(ws);
     expect(pool.length).toBe(2);
@@ -209,14 +214,7 @@ describe('dead workers', () => {
     const pool = new WorkerPool([v!]);
     const p = await pool.take();
     const waiting = rejection(pool.take());
-    const out = captureOutput();
-    try {
-      process.kill(ospid, 'SIGKILL');
-      await waitFor(() => !workers().includes(v!), { what: 'the killed worker to leave workers()' });
-      expect(out.text()).toContain(`Worker ${v} terminated.`);
-    } finally {
-      out.restore();
-    }
+    await killWorker(v!, ospid);
     pool.put(p); // what a finished (failed) call does: waiters re-check and find no worker
     expect(((await waiting) as Coded).code).toBe('ERR_NO_WORKERS');
     await waitFor(() => gone(ospid), { what: 'the OS process to be gone' });
